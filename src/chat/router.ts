@@ -180,8 +180,13 @@ export class CommandRouter implements ChatRouter {
 /** The target part of a job's dedup key: the `lockOn` args (default every arg but `json`). */
 function lockKey(command: Command, args: Record<string, unknown>): string {
   const names = command.definition.lockOn ?? Object.keys(args).filter((k) => k !== 'json').sort();
-  const parts = names.map((n) => `${n}=${String(args[n] ?? '')}`);
+  const parts = names.map((n) => `${n}=${scalar(args[n])}`);
   // A dry run never joins (or blocks) the real run on the same target.
   if (args.dryRun === true && !parts.some((p) => p.startsWith('dryRun='))) parts.push('dryRun=true');
   return parts.length > 0 ? parts.join(',') : '*';
+}
+
+function scalar(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? String(value) : JSON.stringify(value);
 }

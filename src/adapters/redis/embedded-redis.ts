@@ -1,7 +1,7 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { LifeboatError } from '../../core/errors.js';
 
@@ -56,19 +56,21 @@ async function redisServerVersion(binary: string): Promise<string> {
 export async function startEmbeddedRedis(options: EmbeddedRedisOptions): Promise<EmbeddedRedis> {
   const binary = options.binary ?? 'redis-server';
   await redisServerVersion(binary);
-  await mkdir(options.dataDir, { recursive: true });
+  // redis-server changes into --dir before opening --logfile: both must be absolute.
+  const dataDir = resolve(options.dataDir);
+  await mkdir(dataDir, { recursive: true });
   const port = await freePort();
   const args = [
     '--port', String(port),
     '--bind', '127.0.0.1',
     '--protected-mode', 'yes',
-    '--dir', options.dataDir,
+    '--dir', dataDir,
     '--appendonly', options.appendOnly === false ? 'no' : 'yes',
     '--save', '',
     // BullMQ requires noeviction: an evicted job key is a lost job.
     '--maxmemory-policy', 'noeviction',
     '--daemonize', 'no',
-    '--logfile', join(options.dataDir, 'redis.log'),
+    '--logfile', join(dataDir, 'redis.log'),
   ];
   const child: ChildProcess = spawn(binary, args, { stdio: 'ignore' });
   const killOnExit = (): void => {
@@ -77,7 +79,7 @@ export async function startEmbeddedRedis(options: EmbeddedRedisOptions): Promise
   process.once('exit', killOnExit);
 
   const exited = new Promise<never>((_, reject) => {
-    child.once('exit', (code) => reject(new LifeboatError('REDIS_UNAVAILABLE', `redis-server exited early (code ${code}); see ${join(options.dataDir, 'redis.log')}.`)));
+    child.once('exit', (code) => reject(new LifeboatError('REDIS_UNAVAILABLE', `redis-server exited early (code ${code}); see ${join(dataDir, 'redis.log')}.`)));
   });
   await Promise.race([waitForPort(port, 10_000), exited]);
 
