@@ -65,9 +65,10 @@ export function buildApp(options: AppOptions): LifeboatApp {
   metrics.declare('lifeboat_slack_api_calls_total', 'counter', 'Slack Web API calls, by method and outcome (ok, error, ratelimited).');
 
   const producer = createRedisClient(options.redisUrl, { role: 'producer', logger, connectionName: `lifeboat-${role}` });
-  const audit = new RedisAuditLog(producer);
-  const confirmations = new RedisConfirmationStore(producer, { clock });
-  const dispatcher = new BullJobDispatcher({ connection: producer, logger });
+  const prefix = config.redis.prefix;
+  const audit = new RedisAuditLog(producer, { key: `${prefix}:audit` });
+  const confirmations = new RedisConfirmationStore(producer, { clock, prefix: `${prefix}:confirm:` });
+  const dispatcher = new BullJobDispatcher({ connection: producer, logger, prefix });
 
   const surfaces: Partial<Record<SurfaceName, ChatSurface>> = {};
   const consoleSurface = options.terminal ? new ConsoleSurface(options.terminal) : undefined;
@@ -169,7 +170,7 @@ export function buildApp(options: AppOptions): LifeboatApp {
       if (warning) logger.warn(warning);
       if (role !== 'bot') {
         workerRedis = createRedisClient(options.redisUrl, { role: 'worker', logger, connectionName: 'lifeboat-worker' });
-        worker = new JobWorker({ connection: workerRedis, handlers: options.handlers, surfaces, logger, concurrency: config.jobs.concurrency, progressIntervalMs: config.jobs.progressIntervalMs });
+        worker = new JobWorker({ connection: workerRedis, prefix, handlers: options.handlers, surfaces, logger, concurrency: config.jobs.concurrency, progressIntervalMs: config.jobs.progressIntervalMs });
         await worker.start();
       }
       if (http) app.httpAddress = await http.listen();

@@ -19,7 +19,7 @@ export interface Config {
     slashCommand: string;
     apiUrl?: string;
   };
-  redis: { url?: string; dataDir: string };
+  redis: { url?: string; dataDir: string; prefix: string };
   http: { port: number; host: string; maxBodyBytes: number };
   confirmations: { ttlMs: number };
   jobs: { concurrency: number; progressIntervalMs: number };
@@ -85,7 +85,7 @@ export function loadConfig(env: Env, yamlText?: string): LoadResult {
 
   const config: Config = {
     slack: { mode, botToken: e.SLACK_BOT_TOKEN, appToken: e.SLACK_APP_TOKEN, signingSecret: e.SLACK_SIGNING_SECRET, slashCommand: e.SLACK_SLASH_COMMAND, apiUrl: e.SLACK_API_URL },
-    redis: { url: e.REDIS_URL, dataDir: e.LIFEBOAT_DATA_DIR },
+    redis: { url: e.REDIS_URL, dataDir: e.LIFEBOAT_DATA_DIR, prefix: e.LIFEBOAT_REDIS_PREFIX },
     http: { port: e.LIFEBOAT_PORT, host: e.LIFEBOAT_HOST, maxBodyBytes: e.LIFEBOAT_MAX_BODY_BYTES },
     confirmations: { ttlMs: e.LIFEBOAT_CONFIRM_TTL_SECONDS * 1000 },
     jobs: { concurrency: e.LIFEBOAT_JOB_CONCURRENCY, progressIntervalMs: e.LIFEBOAT_PROGRESS_INTERVAL_MS },

@@ -53,6 +53,7 @@ export const envSchema = z.object({
   SLACK_SLASH_COMMAND: z.string().regex(/^\/[a-z0-9_-]{1,31}$/, 'must look like /lifeboat').default('/lifeboat'),
   SLACK_API_URL: z.url().optional(),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
+  LIFEBOAT_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9{}_.-]{1,64}$/, 'letters, digits, braces (a Redis Cluster hash tag), _ . - only').default('lifeboat'),
   LIFEBOAT_DATA_DIR: z.string().min(1).default('.lifeboat'),
   LIFEBOAT_PORT: port.default(3000),
   LIFEBOAT_HOST: z.string().min(1).default('0.0.0.0'),

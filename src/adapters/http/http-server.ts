@@ -82,8 +82,10 @@ export class LifeboatHttpServer {
         req.resume();
         return this.send(res, 413, { error: `body of ${length} bytes is over the limit of ${this.options.maxBodyBytes} bytes` }, route);
       }
+      // Handlers like Bolt's answer asynchronously after returning: count when the response ends.
+      const counted = route;
+      res.once('finish', () => this.options.onRequest?.(counted, res.statusCode));
       await match.handler(req, res);
-      this.options.onRequest?.(route, res.statusCode);
     } catch (err) {
       this.options.logger.error({ err, path }, 'http handler failed');
       if (!res.headersSent) this.send(res, 500, { error: 'internal error; see the Lifeboat log' }, route);
