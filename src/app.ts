@@ -5,7 +5,6 @@
  */
 import type { AddressInfo } from 'node:net';
 import type { Writable } from 'node:stream';
-import type { Redis } from 'ioredis';
 import { ConsoleSurface } from './adapters/console/console-surface.js';
 import { LifeboatHttpServer } from './adapters/http/http-server.js';
 import { createSlackApp, SLACK_EVENTS_PATH, type SlackApp } from './adapters/slack/index.js';
@@ -154,7 +153,7 @@ export function buildApp(options: AppOptions): LifeboatApp {
     : undefined;
   if (http && slackApp?.requestHandler && role !== 'worker') http.mount('POST', SLACK_EVENTS_PATH, slackApp.requestHandler);
 
-  let workerRedis: Redis | undefined;
+  let workerRedis: ReturnType<typeof createRedisClient> | undefined;
   let worker: JobWorker | undefined;
 
   const app: LifeboatApp = {
