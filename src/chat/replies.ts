@@ -35,7 +35,7 @@ export const replies = {
 
   notAvailable(command: Command): Message {
     const planned = command.definition.plannedIn ? ` It is planned in ${command.definition.plannedIn}.` : '';
-    return { summary: `${command.definition.id} is not available yet.`, tone: 'info', blocks: [{ type: 'text', text: `\`${command.usage[0] ?? command.definition.id}\` is not available yet in this version of Lifeboat.${planned}` }] };
+    return { summary: `${command.definition.id} is not available yet.`, tone: 'warning', blocks: [{ type: 'text', text: `\`${command.usage[0] ?? command.definition.id}\` is not available yet in this version of Lifeboat.${planned}` }] };
   },
 
   confirm(command: Command, pending: PendingConfirmation, ttlMs: number): Message {
