@@ -44,9 +44,9 @@ describe('Lifeboat app (Slack HTTP mode, real Redis)', () => {
     const handlers: JobHandlers = {
       'check-images': async (data, ctx) => {
         runs++;
-        await ctx.progress(textMessage(`checking ${String(data.target ?? 'everything')}`));
+        await ctx.progress(textMessage(`checking ${(typeof data.target === 'string' ? data.target : 'everything')}`));
         await gate();
-        return textMessage(`checked ${String(data.target ?? 'everything')}: 0 missing`, 'success');
+        return textMessage(`checked ${(typeof data.target === 'string' ? data.target : 'everything')}: 0 missing`, 'success');
       },
     };
     app = buildApp({
