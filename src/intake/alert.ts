@@ -44,6 +44,41 @@ export interface AlertTarget {
   repository?: string;
   imageDigest?: string;
   imageTag?: string;
+  /** SQS queue name (CloudWatch `QueueName` dimension, Alertmanager `queue` label). */
+  queue?: string;
+}
+
+/** What happened to an image, as ECR or its CloudTrail records tell it. */
+export type ImageAction =
+  | 'push'
+  | 'delete'
+  /** Removed by a lifecycle rule (CloudTrail `PolicyExecutionEvent`). */
+  | 'expire'
+  /** Moved to the ARCHIVE storage class (lifecycle `transition` or `UPDATE_STORAGE_CLASS`). */
+  | 'archive'
+  /** Moved back to STANDARD from ARCHIVE (`UPDATE_STORAGE_CLASS` to STANDARD). */
+  | 'restore'
+  | 'replicate'
+  | 'pull-through-cache';
+
+/**
+ * One image fact for the image graph (class `image-event`): which repository and digest, what
+ * happened to it and whether it worked. The graph needs repository + digest per image, so every
+ * image-event Alert carries exactly one digest.
+ */
+export interface ImageEvent {
+  action: ImageAction;
+  repository: string;
+  digest: string;
+  /** Tags the image had (all of them when the sender lists them; may be empty). */
+  tags: string[];
+  result: 'success' | 'failure';
+  /** Storage class after the action, when the sender says (`STANDARD` / `ARCHIVE`). */
+  storageClass?: 'STANDARD' | 'ARCHIVE';
+  /** Lifecycle rule that acted (`PolicyExecutionEvent`). */
+  rulePriority?: number;
+  /** When the image was pushed (ms since epoch), when the sender says. */
+  pushedAt?: number;
 }
 
 export interface Alert {
@@ -71,4 +106,14 @@ export interface Alert {
   pullFailure?: PullFailureClass;
   /** Alertmanager: how many alerts of the group were not delivered. */
   truncatedAlerts?: number;
+  /**
+   * Other fingerprints this alert resolves as well as its own (only on `resolved` alerts). ECS
+   * `SERVICE_STEADY_STATE` uses it: the service is healthy again, so its task-start, pull and
+   * placement conditions are over even though no event names them one by one.
+   */
+  resolvesFingerprints?: string[];
+  /** The sender's own group (Alertmanager `groupKey`); useful to keep one card per group. */
+  senderGroupKey?: string;
+  /** Set on class `image-event`: the image fact for the image graph. */
+  imageEvent?: ImageEvent;
 }

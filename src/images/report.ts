@@ -1,0 +1,178 @@
+/**
+ * The result of an image scan: plain JSON-serialisable data (no Dates, Maps or classes), so the
+ * same object feeds the chat renderer, `--json` in the terminal and `GET /api/images`.
+ * Also the sentences and suggested next commands for each finding (pure).
+ */
+import type { Availability, AvailabilityStatus, MissingReason } from './availability.js';
+import type { CallStats } from './call-budget.js';
+import type { ScanScope, ScopeProblem } from './graph.js';
+import { displayName, shortDigest, type ImageReference, type RegistryKind } from './image-reference.js';
+import type { TrapKind } from './exposure.js';
+
+/** Bumped on any incompatible change of the JSON shape. */
+export const SCAN_REPORT_VERSION = 1;
+
+/** The numbers on the summary card. */
+export interface ScanTotals {
+  services: number;
+  /** Distinct images (reference + pinned digest + platform). */
+  images: number;
+  available: number;
+  missing: number;
+  /** Available now, but a lifecycle rule takes them within the horizon. */
+  atRisk: number;
+  unknown: number;
+  unchecked: number;
+}
+
+/** The first lifecycle rule that takes an in-use image. */
+export interface ExposureSummary {
+  rulePriority: number;
+  action: 'expire' | 'transition';
+  /** ISO time the rule starts to apply; ECR acts within 24 h after. */
+  dueAt: string;
+  withinDays: number;
+  atRisk: boolean;
+  sentence: string;
+}
+
+/** One distinct image (reference + pinned digest + platform) and who runs it. */
+export interface ImageReport {
+  key: string;
+  /** The reference as the task definition spells it. */
+  image: string;
+  registry: RegistryKind | 'invalid';
+  /** Registry host, e.g. `123456789012.dkr.ecr.us-east-1.amazonaws.com`, `ghcr.io`. */
+  host?: string;
+  repository?: string;
+  tag?: string;
+  /** The digest tasks pull, when known. */
+  digest?: string;
+  platform: string;
+  status: AvailabilityStatus;
+  reason?: MissingReason;
+  detail: string;
+  /** `cluster/service` of every service that runs it. */
+  services: string[];
+  exposure?: ExposureSummary;
+}
+
+/** Ordered worst first. */
+export type FindingSeverity = 'missing' | 'at-risk' | 'unknown' | 'unchecked';
+
+/** Something about one container of one deployment that a person should know. */
+export interface ServiceFinding {
+  severity: FindingSeverity;
+  container: string;
+  /** PRIMARY | ACTIVE | SERVICE. */
+  deployment: string;
+  image: string;
+  /** A sentence a person can act on. */
+  sentence: string;
+  /** The suggested next command, e.g. `redeploy prod/api`. */
+  next?: string;
+}
+
+/** One service and its findings. */
+export interface ServiceReport {
+  account: string;
+  region: string;
+  cluster: string;
+  service: string;
+  desiredCount: number;
+  runningCount: number;
+  /** The worst finding, or `ok`. */
+  status: FindingSeverity | 'ok';
+  findings: ServiceFinding[];
+}
+
+/** A risky lifecycle policy shape, with the services it endangers. */
+export interface TrapReport {
+  kind: TrapKind;
+  repository: string;
+  rulePriority: number;
+  services: string[];
+  sentence: string;
+}
+
+/** One ECR repository the scan read. */
+export interface RepositoryReport {
+  registryId: string;
+  region: string;
+  repository: string;
+  /** `none` | `ok` | `invalid: …` | `unknown: …` — the lifecycle policy as Lifeboat read it. */
+  policy: string;
+  listed: boolean;
+}
+
+/** The whole result of a scan; JSON as it is. */
+export interface ScanReport {
+  version: typeof SCAN_REPORT_VERSION;
+  startedAt: string;
+  finishedAt: string;
+  scope: ScanScope;
+  totals: ScanTotals;
+  services: ServiceReport[];
+  images: ImageReport[];
+  repositories: RepositoryReport[];
+  traps: TrapReport[];
+  /** Parts of the scope that could not be read (counted as unknown). */
+  problems: ScopeProblem[];
+  /** Outside calls by operation, for the call-floor formula in docs/images.md. */
+  calls: Record<string, CallStats>;
+}
+
+const SEVERITY_ORDER: Record<FindingSeverity | 'ok', number> = { missing: 0, 'at-risk': 1, unknown: 2, unchecked: 3, ok: 4 };
+
+/** The worst finding of a service, or `ok`. */
+export function worstSeverity(findings: readonly ServiceFinding[]): FindingSeverity | 'ok' {
+  return findings.reduce<FindingSeverity | 'ok'>((worst, f) => (SEVERITY_ORDER[f.severity] < SEVERITY_ORDER[worst] ? f.severity : worst), 'ok');
+}
+
+/** Sort order: worst first. */
+export function compareSeverity(a: FindingSeverity | 'ok', b: FindingSeverity | 'ok'): number {
+  return SEVERITY_ORDER[a] - SEVERITY_ORDER[b];
+}
+
+/** Who fails, and how many tasks: "api (4 tasks)", "api's ACTIVE deployment (2 tasks)". */
+export function whoFails(service: string, deployment: string, tasks: number): string {
+  const count = tasks === 0 ? 'scaled to 0' : `${tasks} task${tasks === 1 ? '' : 's'}`;
+  return deployment === 'ACTIVE' ? `${service}'s ACTIVE deployment (${count})` : `${service} (${count})`;
+}
+
+/** The sentence for a missing image. */
+export function missingSentence(service: string, deployment: string, tasks: number, availability: Availability): string {
+  return `the next scale-out, replacement or retirement of ${whoFails(service, deployment, tasks)} will fail: ${availability.detail}`;
+}
+
+/**
+ * What to run next. Redeploy when the tag still resolves to an image that works (a new deployment
+ * re-resolves tags, DOMAIN fact 1); restore an archived image; otherwise rebuild.
+ */
+export function nextCommand(ref: ImageReference, availability: Availability, clusterService: string): string | undefined {
+  const tagUsable = availability.tag?.kind === 'moved' && availability.tag.usable;
+  // `rebuild` takes repository:tag, or cluster/service when the reference names no tag.
+  const rebuild = `rebuild ${ref.tag !== undefined ? displayName({ ...ref, digest: undefined }) : clusterService}`;
+  const reason: MissingReason | undefined = availability.reason;
+  switch (reason) {
+    case 'archived':
+      return availability.digest !== undefined ? `restore ${ref.repository}@${availability.digest}` : undefined;
+    case 'restoring':
+      return undefined;
+    case 'pinned-digest-gone':
+    case 'platform-child-missing':
+      return tagUsable && availability.via === 'pinned' ? `redeploy ${clusterService}` : rebuild;
+    case 'image-not-found':
+    case 'tag-not-found':
+    case 'no-such-platform':
+    case 'repository-not-found':
+      return rebuild;
+    case undefined:
+      return undefined;
+  }
+}
+
+/** The sentence for an image a lifecycle rule will take. */
+export function atRiskSentence(service: string, digest: string, repository: string, exposure: ExposureSummary): string {
+  return `${shortDigest(digest)} in repo ${repository}, which ${service} runs, ${exposure.sentence}`;
+}

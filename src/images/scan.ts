@@ -1,0 +1,459 @@
+/**
+ * `check images`: build the image graph of every target, check each distinct image once where it
+ * lives, evaluate lifecycle exposure for the ECR repositories in use, and assemble a `ScanReport`.
+ *
+ * Partial failure is the normal case at scale: a denied account, a throttled repository or an
+ * unreadable task definition becomes `unknown` for that part, and the rest of the scan completes.
+ */
+import type { Clock } from '../core/clock.js';
+import { classifyImage, unchecked, unknownAvailability, type Availability, type ImageToCheck } from './availability.js';
+import { CallBudget, DEFAULT_BUDGETS, sleep as realSleep, type CallBudgetOptions, type CallStats } from './call-budget.js';
+import { gatherEcrRepository, type EcrRepositoryRequest, type EcrRepositoryResult } from './ecr-gather.js';
+import { assessExposure, type ExposureFinding, type ExposureImage, type InUseDigest } from './exposure.js';
+import { buildImageGraph, type ContainerImageUse, type DeploymentUnit, type ScanScope, type ScanTarget, type ScopeProblem, type ServiceNode } from './graph.js';
+import { groupBy } from './collections.js';
+import { canonicalReference, repositoryKey, type ImageReference } from './image-reference.js';
+import { DAY_MS } from './lifecycle/evaluate.js';
+import { isIndexMediaType, type ImageIndex } from './oci-index.js';
+import { formatPlatform, type Platform } from './platform.js';
+import type { EcrReader, EcsServiceRevision, EcsTaskDefinition, ImmutableCache, RegistryClient } from './ports.js';
+import { gatherRegistryRepository, type RegistryRepositoryRequest } from './registry-gather.js';
+import type { RepositorySnapshot } from './repository-snapshot.js';
+import {
+  atRiskSentence,
+  compareSeverity,
+  missingSentence,
+  nextCommand,
+  SCAN_REPORT_VERSION,
+  worstSeverity,
+  type ExposureSummary,
+  type ImageReport,
+  type RepositoryReport,
+  type ScanReport,
+  type ServiceFinding,
+  type ServiceReport,
+  type TrapReport,
+} from './report.js';
+
+type BudgetSettings = Pick<CallBudgetOptions, 'ratePerSecond' | 'burst' | 'maxInFlight' | 'maxAttempts' | 'baseDelayMs' | 'maxDelayMs'>;
+
+/** Everything a scan needs from outside; the composition root builds it once. */
+export interface ScanDeps {
+  targets: readonly ScanTarget[];
+  /** ECR access for a registry (account id) in a Region — cross-account images included. */
+  ecrFor(registryId: string, region: string): EcrReader;
+  /** OCI distribution access for other registries; without it those images are `unchecked`. */
+  registry?: RegistryClient;
+  /** Which non-ECR images to check through `registry` (default: all). */
+  checkRegistry?: (ref: ImageReference) => boolean;
+  /** Task definitions by ARN; immutable, so shared across scans. */
+  taskDefinitions: ImmutableCache<EcsTaskDefinition>;
+  /** Index manifests by digest; content-addressed, so shared across scans. */
+  manifests: ImmutableCache<ImageIndex>;
+  /** Fully pinned service revisions by ARN. */
+  revisions?: ImmutableCache<EcsServiceRevision>;
+  clock: Clock;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  budgets?: Partial<Record<'ecs' | 'ecr' | 'registry', Partial<BudgetSettings>>>;
+  random?: () => number;
+}
+
+/** Where a running scan is, for progress messages. */
+export interface ScanProgress {
+  phase: 'graph' | 'images' | 'done';
+  services: number;
+  repositoriesDone: number;
+  repositoriesTotal: number;
+}
+
+/** Per-run settings: scope, cancellation, progress, exposure horizon. */
+export interface ScanOptions {
+  scope?: ScanScope;
+  signal?: AbortSignal;
+  onProgress?: (progress: ScanProgress) => Promise<void> | void;
+  /** Lifecycle hits due within this many days count as at risk. Default 14. */
+  horizonDays?: number;
+  /** Count-rule margin (pushes) that counts as a trap. Default 10. */
+  burstMargin?: number;
+}
+
+/** One container image as one deployment pulls it. */
+interface Use {
+  node: ServiceNode;
+  unit: DeploymentUnit;
+  container: ContainerImageUse;
+  ref?: ImageReference;
+  check?: ImageToCheck;
+  repoKey?: string;
+  imageKey: string;
+  availability?: Availability;
+}
+
+type RepoWork =
+  | { kind: 'ecr'; request: EcrRepositoryRequest & { digests: Set<string>; tags: Set<string>; platforms: Platform[] }; result?: EcrRepositoryResult }
+  | { kind: 'oci'; request: RegistryRepositoryRequest & { digests: Set<string>; tags: Set<string>; platforms: Platform[] }; snapshot?: RepositorySnapshot };
+
+/** Run one scan. Never throws for AWS or registry failures (they become unknown/problems); throws only on cancellation. */
+export async function runImageScan(deps: ScanDeps, options: ScanOptions = {}): Promise<ScanReport> {
+  const startedAt = deps.clock.now();
+  const scope = options.scope ?? {};
+  const budgets = new Map<string, CallBudget>();
+  const budgetFor = (kind: 'ecs' | 'ecr' | 'registry', key: string) => {
+    const id = `${kind}:${key}`;
+    let budget = budgets.get(id);
+    if (!budget) {
+      budget = new CallBudget({
+        ...DEFAULT_BUDGETS[kind],
+        ...deps.budgets?.[kind],
+        clock: deps.clock,
+        sleep: deps.sleep ?? realSleep,
+        ...(deps.random ? { random: deps.random } : {}),
+      });
+      budgets.set(id, budget);
+    }
+    return budget;
+  };
+  const progress = async (p: ScanProgress) => {
+    await options.onProgress?.(p);
+  };
+
+  // 1. The graph, per account and Region.
+  const targets = deps.targets.filter((t) => (scope.account === undefined || t.account === scope.account) && (scope.region === undefined || t.region === scope.region));
+  const problems: ScopeProblem[] = [];
+  if (targets.length === 0) {
+    problems.push({ account: scope.account ?? '*', region: scope.region ?? '*', scope: 'targets', code: 'COMMAND_ARGS_INVALID', message: 'No configured account and Region matches the scope.' });
+  }
+  const graphs = await Promise.all(
+    targets.map((t) =>
+      buildImageGraph(t, scope, {
+        budget: budgetFor('ecs', `${t.account}:${t.region}`),
+        taskDefinitions: deps.taskDefinitions,
+        ...(deps.revisions ? { revisions: deps.revisions } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+      }),
+    ),
+  );
+  // Gatherers turn failed calls into unknowns; a cancelled job must stop instead of reporting them.
+  options.signal?.throwIfAborted();
+  const nodes = graphs.flatMap((g) => g.services);
+  problems.push(...graphs.flatMap((g) => g.problems));
+
+  // 2. Every container image use, grouped by the repository that answers for it.
+  const uses: Use[] = [];
+  const work = new Map<string, RepoWork>();
+  for (const node of nodes) {
+    for (const unit of node.units) {
+      for (const container of unit.containers) uses.push(planUse(node, unit, container, work, deps));
+    }
+  }
+  await progress({ phase: 'graph', services: nodes.length, repositoriesDone: 0, repositoriesTotal: work.size });
+
+  // 3. Gather facts, one repository at a time each, all repositories concurrently (budgets bound it).
+  let done = 0;
+  await Promise.all(
+    [...work.values()].map(async (w) => {
+      if (w.kind === 'ecr') {
+        w.result = await gatherEcrRepository(w.request, {
+          ecr: deps.ecrFor(w.request.registryId, w.request.region),
+          budget: budgetFor('ecr', `${w.request.registryId}:${w.request.region}`),
+          manifests: deps.manifests,
+          ...(options.signal ? { signal: options.signal } : {}),
+        });
+      } else if (deps.registry) {
+        w.snapshot = await gatherRegistryRepository(w.request, {
+          registry: deps.registry,
+          budget: budgetFor('registry', w.request.host),
+          manifests: deps.manifests,
+          ...(options.signal ? { signal: options.signal } : {}),
+        });
+      }
+      done++;
+      await progress({ phase: 'images', services: nodes.length, repositoriesDone: done, repositoriesTotal: work.size });
+    }),
+  );
+
+  options.signal?.throwIfAborted();
+
+  // 4. Classify every use against its repository's facts.
+  for (const use of uses) {
+    if (use.availability || !use.check || use.repoKey === undefined) continue;
+    const w = work.get(use.repoKey);
+    const facts = w?.kind === 'ecr' ? w.result?.snapshot : w?.snapshot;
+    use.availability = facts ? classifyImage(use.check, facts) : unknownAvailability(use.check, 'the repository was not checked');
+  }
+
+  // 5. Lifecycle exposure for ECR repositories with a policy.
+  const now = deps.clock.now();
+  const usesByRepo = groupBy(uses, (u) => u.repoKey);
+  const exposures = new Map<string, Map<string, ExposureFinding>>();
+  const traps: TrapReport[] = [];
+  const repositories: RepositoryReport[] = [];
+  for (const [key, w] of work) {
+    if (w.kind !== 'ecr' || !w.result) continue;
+    const { result, request } = w;
+    const complete = result.policy.kind !== 'ok' || result.listed;
+    const policy = complete ? policyLabel(result) : 'unknown: the repository could not be listed, so its lifecycle exposure was not evaluated';
+    repositories.push({ registryId: request.registryId, region: request.region, repository: request.repository, policy, listed: result.listed });
+    // Count rules rank every image of the repository: a partial view would give wrong answers.
+    if (result.policy.kind !== 'ok' || !result.listed) continue;
+    const inRepo = (usesByRepo.get(key) ?? []).filter((u) => u.availability?.status === 'available');
+    const report = assessExposure({
+      repository: request.repository,
+      policy: result.policy.policy,
+      images: exposureImages(result),
+      inUse: inUseDigests(inRepo),
+      now,
+      horizonMs: (options.horizonDays ?? 14) * DAY_MS,
+      burstMargin: options.burstMargin ?? 10,
+    });
+    exposures.set(key, new Map(report.findings.map((f) => [f.digest, f])));
+    for (const trap of report.traps) {
+      traps.push({ kind: trap.kind, repository: request.repository, rulePriority: trap.rulePriority, services: [...trap.services], sentence: trap.sentence });
+    }
+  }
+
+  // 6. Per image and per service.
+  const images = new Map<string, ImageReport>();
+  const services: ServiceReport[] = [];
+  const usesByNode = groupBy(uses, (u) => u.node);
+  for (const node of nodes) {
+    const label = `${node.cluster}/${node.service}`;
+    const findings: ServiceFinding[] = [];
+    for (const use of usesByNode.get(node) ?? []) {
+      // Every use was classified in step 4 or planned with an answer; the fallback keeps types honest.
+      const availability: Availability = use.availability ?? { status: 'unknown', via: 'tag', detail: 'it was not checked' };
+      const exposure = exposureFor(use, availability, exposures);
+      const image = imageReport(use, availability, exposure, images);
+      if (!image.services.includes(label)) image.services.push(label);
+      const finding = serviceFinding(use, availability, exposure, label);
+      if (finding) findings.push(finding);
+    }
+    services.push({
+      account: node.account,
+      region: node.region,
+      cluster: node.cluster,
+      service: node.service,
+      desiredCount: node.desiredCount,
+      runningCount: node.runningCount,
+      status: worstSeverity(findings),
+      findings,
+    });
+  }
+  services.sort((a, b) => compareSeverity(a.status, b.status) || `${a.cluster}/${a.service}`.localeCompare(`${b.cluster}/${b.service}`));
+  const imageList = [...images.values()].sort((a, b) => statusRank(a) - statusRank(b) || a.image.localeCompare(b.image));
+
+  const report: ScanReport = {
+    version: SCAN_REPORT_VERSION,
+    startedAt: new Date(startedAt).toISOString(),
+    finishedAt: new Date(deps.clock.now()).toISOString(),
+    scope,
+    totals: {
+      services: nodes.length,
+      images: imageList.length,
+      available: imageList.filter((i) => i.status === 'available').length,
+      missing: imageList.filter((i) => i.status === 'missing').length,
+      atRisk: imageList.filter((i) => i.status === 'available' && i.exposure?.atRisk === true).length,
+      unknown: imageList.filter((i) => i.status === 'unknown').length,
+      unchecked: imageList.filter((i) => i.status === 'unchecked').length,
+    },
+    services,
+    images: imageList,
+    repositories: repositories.sort((a, b) => a.repository.localeCompare(b.repository)),
+    traps,
+    problems,
+    calls: mergeStats([...budgets.values()].map((b) => b.stats())),
+  };
+  await progress({ phase: 'done', services: nodes.length, repositoriesDone: done, repositoriesTotal: work.size });
+  return report;
+}
+
+function planUse(node: ServiceNode, unit: DeploymentUnit, container: ContainerImageUse, work: Map<string, RepoWork>, deps: ScanDeps): Use {
+  const platform = formatPlatform(unit.platform);
+  if (!container.ref.ok) {
+    return {
+      node,
+      unit,
+      container,
+      imageKey: `invalid|${container.image}`,
+      availability: { status: 'unknown', via: 'tag', detail: `the image reference cannot be parsed: ${container.ref.error}` },
+    };
+  }
+  const ref = container.ref.ref;
+  const check: ImageToCheck = { ref, platform: unit.platform };
+  if (container.pinnedDigest !== undefined) check.pinnedDigest = container.pinnedDigest;
+  const imageKey = `${canonicalReference(ref)}|${container.pinnedDigest ?? ''}|${platform}`;
+  const base: Use = { node, unit, container, ref, check, imageKey };
+
+  const registry = ref.registry;
+  if (registry.kind === 'ecr-private') {
+    const repoKey = `ecr|${registry.account}|${registry.region}|${ref.repository}`;
+    let w = work.get(repoKey);
+    if (!w) {
+      w = { kind: 'ecr', request: { registryId: registry.account, region: registry.region, repository: ref.repository, digests: new Set(), tags: new Set(), platforms: [] } };
+      work.set(repoKey, w);
+    }
+    addWanted(w.request, check);
+    return { ...base, repoKey };
+  }
+  if (!deps.registry) {
+    return { ...base, availability: unchecked(check, `Lifeboat has no registry access configured for ${registry.host}`) };
+  }
+  if (deps.checkRegistry && !deps.checkRegistry(ref)) {
+    return { ...base, availability: unchecked(check, `images on ${registry.host} are not checked (configuration)`) };
+  }
+  const repoKey = `oci|${repositoryKey(ref)}`;
+  let w = work.get(repoKey);
+  if (!w) {
+    w = { kind: 'oci', request: { host: registry.host, repository: ref.repository, digests: new Set(), tags: new Set(), platforms: [] } };
+    work.set(repoKey, w);
+  }
+  addWanted(w.request, check);
+  return { ...base, repoKey };
+}
+
+function addWanted(request: { digests: Set<string>; tags: Set<string>; platforms: Platform[] }, check: ImageToCheck): void {
+  if (check.pinnedDigest !== undefined) request.digests.add(check.pinnedDigest);
+  if (check.ref.digest !== undefined) request.digests.add(check.ref.digest);
+  // The tag is looked up even when a digest is pinned: it decides between redeploy and rebuild.
+  if (check.ref.tag !== undefined) request.tags.add(check.ref.tag);
+  const p = formatPlatform(check.platform);
+  if (!request.platforms.some((q) => formatPlatform(q) === p)) request.platforms.push(check.platform);
+}
+
+function exposureImages(result: EcrRepositoryResult): ExposureImage[] {
+  return result.images.map((i) => {
+    const image: ExposureImage = {
+      digest: i.digest,
+      tags: i.tags,
+      // ECR always reports a push time; without one, the oldest possible is the safe assumption.
+      pushedAt: i.pushedAt ?? 0,
+      storageClass: i.status === 'ACTIVE' ? 'standard' : 'archive',
+      isIndex: isIndexMediaType(i.mediaType),
+    };
+    if (i.lastPulledAt !== undefined) image.lastPulledAt = i.lastPulledAt;
+    if (i.lastArchivedAt !== undefined) image.lastArchivedAt = i.lastArchivedAt;
+    if (i.lastActivatedAt !== undefined) image.lastActivatedAt = i.lastActivatedAt;
+    const children = result.indexChildren.get(i.digest);
+    if (children) image.childDigests = children;
+    return image;
+  });
+}
+
+function inUseDigests(uses: readonly Use[]): InUseDigest[] {
+  const byDigest = new Map<string, { services: Set<string>; role: InUseDigest['role'] }>();
+  const add = (digest: string, role: InUseDigest['role'], service: string) => {
+    const entry = byDigest.get(digest) ?? { services: new Set<string>(), role };
+    entry.services.add(service);
+    byDigest.set(digest, entry);
+  };
+  for (const use of uses) {
+    const label = `${use.node.cluster}/${use.node.service}`;
+    if (use.availability?.digest !== undefined) add(use.availability.digest, 'image', label);
+    if (use.availability?.platformDigest !== undefined) add(use.availability.platformDigest, 'platform-child', label);
+  }
+  return [...byDigest].map(([digest, e]) => ({ digest, services: [...e.services].sort(), role: e.role }));
+}
+
+function exposureFor(use: Use, availability: Availability, exposures: Map<string, Map<string, ExposureFinding>>): ExposureSummary | undefined {
+  if (availability.status !== 'available' || use.repoKey === undefined) return undefined;
+  const findings = exposures.get(use.repoKey);
+  if (!findings) return undefined;
+  const candidates = [availability.digest, availability.platformDigest].flatMap((d) => {
+    const finding = d !== undefined ? findings.get(d) : undefined;
+    return finding ? [finding] : [];
+  });
+  const first = candidates.sort((a, b) => a.hit.dueAt - b.hit.dueAt)[0];
+  if (!first) return undefined;
+  return {
+    rulePriority: first.hit.rulePriority,
+    action: first.hit.action,
+    dueAt: new Date(Math.max(first.hit.dueAt, 0)).toISOString(),
+    withinDays: first.withinDays,
+    atRisk: first.atRisk,
+    sentence: first.sentence,
+  };
+}
+
+function imageReport(use: Use, availability: Availability, exposure: ExposureSummary | undefined, images: Map<string, ImageReport>): ImageReport {
+  const existing = images.get(use.imageKey);
+  if (existing) return existing;
+  const report: ImageReport = {
+    key: use.imageKey,
+    image: use.container.image,
+    registry: use.ref?.registry.kind ?? 'invalid',
+    platform: formatPlatform(use.unit.platform),
+    status: availability.status,
+    detail: availability.detail,
+    services: [],
+  };
+  if (use.ref) {
+    report.host = use.ref.registry.host;
+    report.repository = use.ref.repository;
+  }
+  if (use.ref?.tag !== undefined) report.tag = use.ref.tag;
+  if (availability.digest !== undefined) report.digest = availability.digest;
+  if (availability.reason !== undefined) report.reason = availability.reason;
+  if (exposure) report.exposure = exposure;
+  images.set(use.imageKey, report);
+  return report;
+}
+
+function serviceFinding(use: Use, availability: Availability, exposure: ExposureSummary | undefined, label: string): ServiceFinding | undefined {
+  const base = { container: use.container.container, deployment: use.unit.label, image: use.container.image };
+  const service = use.node.service;
+  switch (availability.status) {
+    case 'missing': {
+      const finding: ServiceFinding = { ...base, severity: 'missing', sentence: missingSentence(service, use.unit.label, use.unit.tasks, availability) };
+      const next = use.ref ? nextCommand(use.ref, availability, label) : undefined;
+      if (next !== undefined) finding.next = next;
+      return finding;
+    }
+    case 'unknown':
+      return { ...base, severity: 'unknown', sentence: `Lifeboat cannot tell whether ${service} can start tasks with ${use.container.image}: ${availability.detail}` };
+    case 'unchecked':
+      return { ...base, severity: 'unchecked', sentence: `${use.container.image} is not checked: ${availability.detail}` };
+    case 'available': {
+      if (!exposure?.atRisk || availability.digest === undefined) return undefined;
+      const finding: ServiceFinding = {
+        ...base,
+        severity: 'at-risk',
+        sentence: atRiskSentence(service, availability.digest, use.ref?.repository ?? '?', exposure),
+      };
+      // A new deployment moves the service onto the tag's current image, which the rule may spare.
+      if (availability.tag?.kind === 'moved' && availability.tag.usable) finding.next = `redeploy ${label}`;
+      return finding;
+    }
+  }
+}
+
+function policyLabel(result: EcrRepositoryResult): string {
+  switch (result.policy.kind) {
+    case 'none':
+      return result.snapshot.repositoryProblem?.kind === 'not-found' ? 'unknown: the repository does not exist' : 'none';
+    case 'ok':
+      return 'ok';
+    case 'invalid':
+      return `invalid: ${result.policy.errors.join('; ')}`;
+    case 'unknown':
+      return `unknown: ${result.policy.detail}`;
+  }
+}
+
+function statusRank(image: ImageReport): number {
+  if (image.status === 'missing') return 0;
+  if (image.status === 'available' && image.exposure?.atRisk) return 1;
+  return { unknown: 2, unchecked: 3, available: 4, missing: 0 }[image.status];
+}
+
+function mergeStats(all: readonly Record<string, CallStats>[]): Record<string, CallStats> {
+  const merged: Record<string, CallStats> = {};
+  for (const stats of all) {
+    for (const [op, s] of Object.entries(stats)) {
+      const m = (merged[op] ??= { calls: 0, retries: 0, failures: 0 });
+      m.calls += s.calls;
+      m.retries += s.retries;
+      m.failures += s.failures;
+    }
+  }
+  return Object.fromEntries(Object.entries(merged).sort(([a], [b]) => a.localeCompare(b)));
+}
