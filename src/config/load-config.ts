@@ -1,5 +1,6 @@
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
+import { resolveIntakeSettings, type ResolvedIntakeSettings } from '../intake/settings.js';
 import { envSchema, fileSchema, type Grant } from './schema.js';
 
 export interface ConfigProblem {
@@ -32,6 +33,8 @@ export interface Config {
     commands: Record<string, Grant>;
     consoleRole: 'read' | 'operate' | 'admin';
   };
+  /** Alert sources with their secrets looked up (never logged). */
+  intake: ResolvedIntakeSettings;
   /** Where the optional YAML came from, for messages. */
   configFile: string;
 }
@@ -73,7 +76,9 @@ export function loadConfig(env: Env, yamlText?: string): LoadResult {
       problems.push({ where: 'SLACK_SIGNING_SECRET', message: 'is required in HTTP mode (SLACK_BOT_TOKEN set, no SLACK_APP_TOKEN): unsigned requests would be accepted otherwise', critical: true });
     }
   }
-  if (problems.length > 0 || !envResult.success || !fileResult.success) return { ok: false, problems };
+  const intake = fileResult.success ? resolveIntakeSettings(fileResult.data.intake, cleanEnv, configFile) : undefined;
+  for (const p of intake?.problems ?? []) (p.critical ? problems : warnings).push({ where: p.where, message: p.message, critical: p.critical });
+  if (problems.length > 0 || !envResult.success || !fileResult.success || !intake) return { ok: false, problems };
 
   const e = envResult.data;
   const f = fileResult.data;
@@ -92,6 +97,7 @@ export function loadConfig(env: Env, yamlText?: string): LoadResult {
     log: { level: e.LIFEBOAT_LOG_LEVEL },
     aws: { region: e.AWS_REGION },
     access: f.access,
+    intake: intake.settings,
     configFile,
   };
   return { ok: true, config: deepFreeze(config), warnings };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { intakeSettingsSchema } from '../intake/settings.js';
 
 /**
  * The one configuration schema. Environment variables carry secrets and process settings;
@@ -40,6 +41,8 @@ export const accessSchema = z
 export const fileSchema = z
   .object({
     access: accessSchema.default(accessSchema.parse({})),
+    /** Alert sources (routes and the SQS poller); see docs/intake.md. */
+    intake: intakeSettingsSchema.default(() => intakeSettingsSchema.parse({})),
   })
   .strict();
 
