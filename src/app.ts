@@ -5,25 +5,49 @@
  */
 import type { AddressInfo } from 'node:net';
 import type { Writable } from 'node:stream';
+import { createRecoveryOps } from './adapters/aws/recovery-clients.js';
+import { createScanDeps } from './adapters/aws/scan-clients.js';
+import { createSqsAlertPoller, type SqsAlertPoller } from './adapters/aws/sqs-alert-poller.js';
 import { ConsoleSurface } from './adapters/console/console-surface.js';
+import { createDrillJobHandlers, drillRecoverySettings, type DrillRuntime } from './adapters/drill/index.js';
+import { createSnsHttpDeps } from './adapters/http/cert-fetcher.js';
+import { registerIntakeRoutes } from './adapters/http/intake-routes.js';
 import { LifeboatHttpServer } from './adapters/http/http-server.js';
 import { createSlackApp, SLACK_EVENTS_PATH, type SlackApp } from './adapters/slack/index.js';
 import { RedisAuditLog } from './adapters/redis/redis-audit-log.js';
 import { RedisConfirmationStore } from './adapters/redis/redis-confirmation-store.js';
+import { RedisIncidentStore } from './adapters/redis/redis-incident-store.js';
+import { RedisScaleRecordStore } from './adapters/redis/redis-scale-record-store.js';
+import { OciRegistryClient } from './adapters/registry/oci-registry-client.js';
 import { checkRedisHealth, createRedisClient, evictionPolicyWarning } from './adapters/redis/redis-connection.js';
-import type { ChatRouter, ChatSurface, SurfaceName } from './chat/ports.js';
+import type { ActionHandler, ChatRouter, ChatSurface, SurfaceName } from './chat/ports.js';
 import { CommandRouter } from './chat/router.js';
 import { createBuiltins } from './commands/builtins/index.js';
 import type { StatusReport } from './commands/builtins/status.js';
 import type { CommandRegistry } from './commands/registry.js';
 import type { Config } from './config/load-config.js';
 import type { Clock } from './core/clock.js';
-import type { JobHandlers } from './core/jobs.js';
+import { LifeboatError } from './core/errors.js';
+import type { JobHandler, JobHandlers } from './core/jobs.js';
 import type { Logger } from './core/logger.js';
 import { MetricsRegistry } from './core/metrics.js';
+import { createCheckImagesJob } from './images/check-images-job.js';
+import type { ScanDeps } from './images/scan.js';
+import { resolveRegistryCredentials, retentionWarningHosts } from './images/settings.js';
+import { incidentActionCommand } from './incidents/actions.js';
+import { createIngest, INGEST_METRIC } from './incidents/ingest.js';
+import { INTAKE_METRICS } from './intake/metrics.js';
+import type { AlertSink } from './intake/sink.js';
 import { BullJobDispatcher, JobWorker } from './jobs/index.js';
+import { createRecoveryJobs, type RecoveryDeps } from './recovery/index.js';
 
 export type Role = 'all' | 'bot' | 'worker';
+
+/** The AWS side: real accounts through the SDK, or a drill account that can never touch one. */
+export type World = { kind: 'aws' } | { kind: 'drill'; runtime: DrillRuntime };
+
+/** Every job kind this build ships, whichever world it runs in. */
+export const SHIPPED_JOB_KINDS = ['check-images', 'rebuild', 'redeploy', 'scale', 'drill', 'drill-list', 'drill-status'] as const;
 
 export interface AppOptions {
   config: Readonly<Config>;
@@ -35,7 +59,10 @@ export interface AppOptions {
   clock: Clock;
   version: string;
   registry: CommandRegistry;
-  handlers: JobHandlers;
+  /** Where AWS work happens: the real account (default) or a simulated drill account. */
+  world?: World;
+  /** Replaces the shipped job handlers (tests). */
+  handlers?: JobHandlers;
   /** Where the terminal surface prints; set when the terminal is a chat surface (REPL or `run`). */
   terminal?: Writable;
   /** Serve the HTTP port (off for one-shot `lifeboat run`). */
@@ -69,11 +96,26 @@ export function buildApp(options: AppOptions): LifeboatApp {
   const confirmations = new RedisConfirmationStore(producer, { clock, prefix: `${prefix}:confirm:` });
   const dispatcher = new BullJobDispatcher({ connection: producer, logger, prefix });
 
+  const incidentStore = new RedisIncidentStore(producer, { clock, prefix: `${prefix}:inc`, retention: config.triage.retention });
+  const ingest = createIngest({ store: incidentStore, settings: config.triage, clock, metrics });
+  metrics.declare(INGEST_METRIC, 'counter', 'Alerts ingested, by outcome kind.');
+  for (const m of Object.values(INTAKE_METRICS)) metrics.declare(m.name, m.type, m.help);
+  /** Intake's sink: an alert is acknowledged to its sender once ingest stored it. */
+  const alertSink: AlertSink = {
+    accept: async (alerts) => {
+      for (const alert of alerts) await ingest(alert);
+    },
+  };
+  const world: World = options.world ?? { kind: 'aws' };
+  if (world.kind === 'drill') world.runtime.attachSink(alertSink);
+  const aws = options.handlers ? undefined : createWorldHandlers(world, { config, clock, logger, producer, version: options.version, prefix });
+
   const surfaces: Partial<Record<SurfaceName, ChatSurface>> = {};
   const consoleSurface = options.terminal ? new ConsoleSurface(options.terminal) : undefined;
   if (consoleSurface) surfaces.console = consoleSurface;
 
-  const jobKinds = new Set(Object.keys(options.handlers));
+  const handlers: JobHandlers = options.handlers ?? aws?.handlers ?? {};
+  const jobKinds = new Set(Object.keys(handlers));
   // Assigned below, once the router exists: Slack hands commands to it, and status reports on Slack.
   let slack: SlackApp | undefined;
   const status = async (): Promise<StatusReport> => {
@@ -101,7 +143,8 @@ export function buildApp(options: AppOptions): LifeboatApp {
 
   const router = new CommandRouter({
     registry: options.registry,
-    builtins: createBuiltins({ registry: options.registry, jobKinds, status: { status }, audit, jobs: dispatcher }),
+    builtins: createBuiltins({ registry: options.registry, jobKinds, status: { status }, audit, jobs: dispatcher, incidents: { store: incidentStore } }),
+    actionHandlers: incidentButtons(),
     jobs: dispatcher,
     jobKinds,
     audit,
@@ -152,6 +195,23 @@ export function buildApp(options: AppOptions): LifeboatApp {
       })
     : undefined;
   if (http && slackApp?.requestHandler && role !== 'worker') http.mount('POST', SLACK_EVENTS_PATH, slackApp.requestHandler);
+  if (http && role !== 'worker') {
+    const intake = registerIntakeRoutes(http, {
+      sink: alertSink,
+      settings: config.intake,
+      ...createSnsHttpDeps({ fetch: globalThis.fetch, topicArns: config.intake.sns.topicArns, clock }),
+      metrics,
+      logger: logger.child({ component: 'intake' }),
+      clock,
+      maxBodyBytes: config.http.maxBodyBytes,
+    });
+    for (const route of intake.mounted) logger.info(route, 'intake route mounted');
+    for (const warning of intake.warnings) logger.info(warning);
+  }
+  const poller: SqsAlertPoller | undefined =
+    config.intake.sqs && role !== 'worker' && world.kind === 'aws'
+      ? createSqsAlertPoller(config.intake.sqs, { region: config.aws.region, sink: alertSink, metrics, logger, clock })
+      : undefined;
 
   let workerRedis: ReturnType<typeof createRedisClient> | undefined;
   let worker: JobWorker | undefined;
@@ -169,29 +229,116 @@ export function buildApp(options: AppOptions): LifeboatApp {
       if (warning) logger.warn(warning);
       if (role !== 'bot') {
         workerRedis = createRedisClient(options.redisUrl, { role: 'worker', logger, connectionName: 'lifeboat-worker' });
-        worker = new JobWorker({ connection: workerRedis, prefix, handlers: options.handlers, surfaces, logger, concurrency: config.jobs.concurrency, progressIntervalMs: config.jobs.progressIntervalMs });
+        worker = new JobWorker({ connection: workerRedis, prefix, handlers, surfaces, logger, concurrency: config.jobs.concurrency, progressIntervalMs: config.jobs.progressIntervalMs });
         await worker.start();
       }
       if (http) app.httpAddress = await http.listen();
       // A worker-only process posts through the Slack surface but never receives events.
       if (slackApp && role !== 'worker') await slackApp.start();
+      poller?.start();
     },
     async stop() {
       await http?.close();
+      await poller?.stop();
       await slackApp?.stop();
       await worker?.close();
       await dispatcher.close();
       producer.disconnect();
       workerRedis?.disconnect();
+      aws?.close();
     },
   };
   return app;
+
+  /** Incident card buttons run the matching command, so permissions and audit apply. */
+  function incidentButtons(): Record<string, ActionHandler> {
+    const handler: ActionHandler = async (request, chat) => {
+      const text = incidentActionCommand(request.actionId, request.value);
+      return text ? chat.handleCommand({ text, requester: request.requester, conversation: request.conversation }) : undefined;
+    };
+    return { 'incident-ack': handler, 'incident-resolve': handler, 'incident-snooze': handler };
+  }
+}
+
+interface WorldContext {
+  config: Readonly<Config>;
+  clock: Clock;
+  logger: Logger;
+  producer: ReturnType<typeof createRedisClient>;
+  version: string;
+  prefix: string;
 }
 
 /**
- * The job handlers this build ships, by job kind. Commands whose job is not here answer
- * "not available yet". Built here because handlers need the real AWS clients.
+ * The job handlers of the shipped commands, over the real AWS account or a drill account. Built
+ * here because handlers need real clients, which only the composition root may create.
  */
-export function createJobHandlers(): JobHandlers {
-  return {};
+function createWorldHandlers(world: World, ctx: WorldContext): { handlers: JobHandlers; close(): void } {
+  const { config, clock, logger } = ctx;
+  const scaleRecords = new RedisScaleRecordStore(ctx.producer, { key: `${ctx.prefix}:scale-records` });
+  if (world.kind === 'drill') {
+    const { runtime } = world;
+    const p = runtime.ports;
+    const recovery = createRecoveryJobs({
+      account: p.account,
+      region: p.region,
+      ecs: p.ecs,
+      codebuild: p.codebuild,
+      queues: p.queues,
+      scaling: p.scaling,
+      imageConfig: p.imageConfig,
+      images: runtime.scanDeps,
+      scaleRecords,
+      settings: drillRecoverySettings(config.recovery),
+      clock: runtime.clock,
+      sleep: runtime.sleep,
+    });
+    return {
+      handlers: { ...createDrillJobHandlers(runtime), 'check-images': checkImages(runtime.scanDeps, config), ...recovery },
+      close: () => {},
+    };
+  }
+
+  const logins = resolveRegistryCredentials(config.registries, process.env);
+  const scan = createScanDeps(
+    { targets: [...config.aws.targets] },
+    {
+      region: config.aws.region,
+      clock,
+      logger,
+      registry: new OciRegistryClient({ fetch: globalThis.fetch, credentials: logins.credentials, userAgent: `lifeboat/${ctx.version}` }),
+      retentionWarningHosts: retentionWarningHosts(config.images, config.registries),
+    },
+  );
+  // Recovery acts in one account and Region: the first configured target, else the one the
+  // default credentials resolve to (known only after the scan deps have asked STS once).
+  let recovery: Promise<{ jobs: ReturnType<typeof createRecoveryJobs>; close(): void }> | undefined;
+  const recoveryJobs = () =>
+    (recovery ??= (async () => {
+      await scan.prepare?.();
+      const target = config.aws.targets[0] ?? scan.targets[0];
+      if (!target) throw new LifeboatError('AWS_ERROR', 'No AWS account to act in: set AWS_REGION and credentials, or list aws.targets in lifeboat.yaml.');
+      const ops = createRecoveryOps(target, { clock, logger, fetch: globalThis.fetch });
+      const deps: RecoveryDeps = { account: target.account, region: target.region, ...ops, images: scan, scaleRecords, settings: config.recovery, clock };
+      return { jobs: createRecoveryJobs(deps), close: () => ops.destroy() };
+    })().catch((err: unknown) => {
+      recovery = undefined; // the next command tries again (credentials may have been fixed)
+      throw err;
+    }));
+  const lazy = (kind: 'rebuild' | 'redeploy' | 'scale'): JobHandler => async (data, jobCtx) => (await recoveryJobs()).jobs[kind](data, jobCtx);
+  return {
+    handlers: { 'check-images': checkImages(scan, config), rebuild: lazy('rebuild'), redeploy: lazy('redeploy'), scale: lazy('scale') },
+    close: () => {
+      scan.destroy();
+      void recovery?.then((r) => r.close(), () => {});
+    },
+  };
+}
+
+function checkImages(scan: ScanDeps, config: Readonly<Config>): JobHandler {
+  return createCheckImagesJob(scan, {
+    horizonDays: config.images.horizonDays,
+    burstMargin: config.images.burstMargin,
+    lifecyclePreview: config.images.lifecyclePreview && { timeoutMs: config.images.previewTimeoutSeconds * 1000 },
+  });
 }

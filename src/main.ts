@@ -3,8 +3,9 @@
  * Everything else is assembled by `buildApp` in app.ts.
  */
 import { join } from 'node:path';
-import { buildApp, createJobHandlers, type LifeboatApp } from './app.js';
+import { buildApp, SHIPPED_JOB_KINDS, type LifeboatApp, type World } from './app.js';
 import { runRepl } from './adapters/console/console-repl.js';
+import { DrillRuntime, findScenario, renderDrillStart, SCENARIOS } from './adapters/drill/index.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from './adapters/redis/embedded-redis.js';
 import { parseCli, USAGE } from './cli/args.js';
 import { checkEverything } from './cli/check.js';
@@ -12,7 +13,7 @@ import { packageRoot } from './cli/definition-files.js';
 import { createLogger } from './cli/logger.js';
 import { runOnce } from './cli/run-once.js';
 import { VERSION } from './cli/version.js';
-import { systemClock } from './core/clock.js';
+import { ManualClock, systemClock } from './core/clock.js';
 import { userFacingMessage } from './core/errors.js';
 import { formatProblem } from './core/problems.js';
 
@@ -29,19 +30,24 @@ async function main(): Promise<number> {
       console.error(`lifeboat: ${cli.error}\n\n${USAGE}`);
       return 2;
     case 'check': {
-      const result = await checkEverything(process.env, packageRoot, Object.keys(createJobHandlers()));
+      const result = await checkEverything(process.env, packageRoot, SHIPPED_JOB_KINDS);
       for (const p of result.problems) console.log(formatProblem(p));
       const critical = result.problems.filter((p) => p.critical).length;
       console.log(`${result.counts.commands} commands, ${result.counts.runbooks} runbooks: ${critical} errors, ${result.problems.length - critical} warnings`);
       return critical > 0 ? 1 : 0;
     }
+    case 'drill':
+      if (!findScenario(cli.scenario)) {
+        console.error(`lifeboat: no drill scenario "${cli.scenario}". Scenarios: ${SCENARIOS.map((s) => s.id).join(', ')}`);
+        return 2;
+      }
+      break;
     case 'start':
     case 'run':
       break;
   }
 
-  const handlers = createJobHandlers();
-  const checked = await checkEverything(process.env, packageRoot, Object.keys(handlers));
+  const checked = await checkEverything(process.env, packageRoot, SHIPPED_JOB_KINDS);
   const critical = checked.problems.filter((p) => p.critical);
   if (critical.length > 0 || !checked.config) {
     for (const p of critical) console.error(formatProblem(p));
@@ -49,7 +55,8 @@ async function main(): Promise<number> {
     return 1;
   }
   const config = checked.config;
-  const terminal = cli.command === 'run' || (config.slack.mode === 'off' && cli.role !== 'worker');
+  const role = cli.command === 'start' ? cli.role : 'all';
+  const terminal = cli.command !== 'start' || (config.slack.mode === 'off' && cli.role !== 'worker');
   const logFile = terminal ? join(config.redis.dataDir, 'lifeboat.log') : undefined;
   const logger = createLogger({ level: config.log.level, file: logFile });
   for (const p of checked.problems) logger.warn(formatProblem(p));
@@ -63,18 +70,22 @@ async function main(): Promise<number> {
     redisWhere = `embedded redis-server on 127.0.0.1:${embedded.port}, data in ${join(config.redis.dataDir, 'redis')}`;
   }
 
+  // A drill runs on simulated time: the app's clock is the drill's, so incidents, confirmations
+  // and job progress line up with what the simulated account does.
+  const drill = cli.command === 'drill' ? new DrillRuntime({ clock: new ManualClock(Date.now()), logger }) : undefined;
+  const world: World = drill ? { kind: 'drill', runtime: drill } : { kind: 'aws' };
   const app: LifeboatApp = buildApp({
     config,
     redisUrl,
     redisWhere,
-    role: cli.command === 'run' ? 'all' : cli.role,
+    role,
     logger,
-    clock: systemClock,
+    clock: drill?.clock ?? systemClock,
     version: VERSION,
     registry: checked.registry,
-    handlers,
+    world,
     terminal: terminal ? process.stdout : undefined,
-    serveHttp: cli.command === 'start',
+    serveHttp: cli.command !== 'run',
   });
 
   let stopping: Promise<void> | undefined;
@@ -96,7 +107,11 @@ async function main(): Promise<number> {
     const started = performance.now();
     await app.start();
     const where = app.httpAddress ? `HTTP on ${app.httpAddress.address}:${app.httpAddress.port} (/healthz /readyz /metrics)` : 'no HTTP';
-    logger.info({ ms: Math.round(performance.now() - started), role: cli.role, slack: config.slack.mode }, 'Lifeboat ready');
+    logger.info({ ms: Math.round(performance.now() - started), role, slack: config.slack.mode }, 'Lifeboat ready');
+    if (drill && cli.command === 'drill' && app.consoleSurface) {
+      const { drill: running, detection } = await drill.start(cli.scenario);
+      await app.consoleSurface.post({ surface: 'console', channel: 'terminal' }, renderDrillStart(running, detection));
+    }
     if (terminal && app.consoleSurface) {
       await runRepl({
         input: process.stdin,
@@ -106,7 +121,9 @@ async function main(): Promise<number> {
         requester: { userId: 'console', userName: process.env.USER ?? 'you' },
         logger,
         banner: [
-          `Lifeboat ${VERSION} — terminal surface (no Slack tokens set; see docs/slack.md to connect Slack).`,
+          drill
+            ? `Lifeboat ${VERSION} — DRILL: a simulated AWS account (${cli.command === 'drill' ? cli.scenario : ''}); nothing real is touched.`
+            : `Lifeboat ${VERSION} — terminal surface (no Slack tokens set; see docs/slack.md to connect Slack).`,
           `Redis: ${redisWhere}. ${where}. Log: ${logFile}.`,
           'Type what you would type after /lifeboat: try `help` or `status`. `exit` quits.',
         ].join('\n'),

@@ -130,3 +130,44 @@ export interface ChatRouter {
   handleCommand(request: CommandRequest): Promise<Message>;
   handleAction(request: ActionRequest): Promise<Message | undefined>;
 }
+
+/**
+ * Answers a button the router does not handle itself, for a feature that registers it by action
+ * id (the runbook checklist's `runbook-run`, `runbook-skip` …). It gets the router so it can turn
+ * the press into a command — and so through the same authorisation and audit as typed text.
+ */
+export type ActionHandler = (request: ActionRequest, router: ChatRouter) => Promise<Message | undefined>;
+
+/** How a program asks the router to run a command (see {@link CommandExecutor}). */
+export interface DispatchOptions {
+  /**
+   * `confirmed`: a person deliberately asked for exactly this (a runbook step's Run press); only
+   * then may a command with side effects run. `allowed`: read-only commands only — a side-effect
+   * command is rejected with `needs-confirmation`.
+   */
+  outcome: 'allowed' | 'confirmed';
+  /** Added to the audit entry, e.g. `runbook rb-3f9a… step check`. */
+  detail?: string;
+}
+
+/** What became of a command run through {@link CommandExecutor.dispatch}. */
+export type CommandExecution =
+  | { kind: 'job'; commandId: string; jobId: string; attached: boolean }
+  /** A builtin answered at once; nothing was posted — the caller decides where `message` goes. */
+  | { kind: 'answered'; commandId: string; message: Message }
+  | {
+      kind: 'rejected';
+      reason: 'unknown' | 'invalid' | 'refused' | 'not-available' | 'needs-confirmation' | 'failed';
+      /** The reply a person would have got, e.g. "Not allowed: …". */
+      message: Message;
+      commandId?: string;
+    };
+
+/**
+ * Runs a command on behalf of a program that already holds a person's go-ahead — the runbook
+ * engine. The same path as typed text (match → authorise → builtin or job, every attempt
+ * audited), but it never asks for a confirmation and returns what happened instead of a reply.
+ */
+export interface CommandExecutor {
+  dispatch(request: CommandRequest, options: DispatchOptions): Promise<CommandExecution>;
+}

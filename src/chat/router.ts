@@ -7,7 +7,20 @@ import type { Message } from '../core/message.js';
 import { noMetrics, type Metrics } from '../core/metrics.js';
 import { authorize, type AccessPolicy } from './access.js';
 import type { Builtin } from './builtin.js';
-import type { ActionRequest, AuditLog, AuditOutcome, ChatRouter, CommandRequest, ConfirmationStore, JobDispatcher, PendingConfirmation } from './ports.js';
+import type {
+  ActionHandler,
+  ActionRequest,
+  AuditLog,
+  AuditOutcome,
+  ChatRouter,
+  CommandExecution,
+  CommandExecutor,
+  CommandRequest,
+  ConfirmationStore,
+  DispatchOptions,
+  JobDispatcher,
+  PendingConfirmation,
+} from './ports.js';
 import { replies } from './replies.js';
 
 export interface RouterDeps {
@@ -23,13 +36,18 @@ export interface RouterDeps {
   confirmTtlMs: number;
   logger: Logger;
   metrics?: Metrics;
+  /**
+   * Buttons of features, by action id (`runbook-run` …). The router's own ids (`confirm`,
+   * `decline`, `cancel-job`) always win, so a feature can never take over a confirmation.
+   */
+  actionHandlers?: Readonly<Record<string, ActionHandler>>;
 }
 
 /**
  * The one path from typed text or a button press to work: match → authorise → confirm (for
  * side effects) → run a builtin or enqueue a job. Every attempt lands in the audit log.
  */
-export class CommandRouter implements ChatRouter {
+export class CommandRouter implements ChatRouter, CommandExecutor {
   private readonly metrics: Metrics;
 
   constructor(private readonly deps: RouterDeps) {
@@ -61,10 +79,45 @@ export class CommandRouter implements ChatRouter {
         return this.answerConfirmation(request, false);
       case 'cancel-job':
         return this.handleCommand({ text: `cancel ${request.value}`, requester: request.requester, conversation: request.conversation });
-      default:
+      default: {
+        const handler = Object.hasOwn(this.deps.actionHandlers ?? {}, request.actionId) ? this.deps.actionHandlers?.[request.actionId] : undefined;
+        if (handler) return handler(request, this);
         this.deps.logger.warn({ actionId: request.actionId }, 'unknown action');
         return undefined;
+      }
     }
+  }
+
+  async dispatch(request: CommandRequest, options: DispatchOptions): Promise<CommandExecution> {
+    const text = request.text.trim();
+    const match = this.deps.registry.match(text);
+    switch (match.kind) {
+      case 'empty':
+      case 'unknown':
+        await this.record(request, '(unknown)', {}, 'invalid', withDetail('no such command', options));
+        return { kind: 'rejected', reason: 'unknown', message: replies.unknown(text, match.kind === 'unknown' ? match.suggestions : []) };
+      case 'invalid':
+        await this.record(request, match.command.definition.id, {}, 'invalid', withDetail(match.errors.join('; '), options));
+        return { kind: 'rejected', reason: 'invalid', commandId: match.command.definition.id, message: replies.invalid(match.command, match.errors) };
+      case 'matched':
+        break;
+    }
+    const { command, args } = match;
+    const { definition } = command;
+    const decision = authorize(definition, request.requester, request.conversation, this.deps.access);
+    if (!decision.allowed) {
+      await this.record(request, definition.id, args, 'refused', withDetail(decision.reason, options));
+      return { kind: 'rejected', reason: 'refused', commandId: definition.id, message: replies.refused(decision.reason) };
+    }
+    if ('job' in definition.runs && !this.deps.jobKinds.has(definition.runs.job)) {
+      await this.record(request, definition.id, args, 'failed', withDetail('not available yet', options));
+      return { kind: 'rejected', reason: 'not-available', commandId: definition.id, message: replies.notAvailable(command) };
+    }
+    if (definition.sideEffects && options.outcome !== 'confirmed' && args.dryRun !== true) {
+      await this.record(request, definition.id, args, 'refused', withDetail('changes things and was not confirmed', options));
+      return { kind: 'rejected', reason: 'needs-confirmation', commandId: definition.id, message: replies.failed(`"${text}" changes things, so it runs only when a person asks for it.`) };
+    }
+    return (await this.start(request, command, args, options.outcome, options.detail)).execution;
   }
 
   private async handleMatched(request: CommandRequest, command: Command, args: Record<string, unknown>): Promise<Message> {
@@ -125,14 +178,26 @@ export class CommandRouter implements ChatRouter {
   }
 
   private async execute(request: CommandRequest, command: Command, args: Record<string, unknown>, outcome: AuditOutcome): Promise<Message> {
+    return (await this.start(request, command, args, outcome)).reply;
+  }
+
+  /** Runs the builtin or queues the job; `reply` is what a person sees, `execution` what a program learns. */
+  private async start(
+    request: CommandRequest,
+    command: Command,
+    args: Record<string, unknown>,
+    outcome: AuditOutcome,
+    detail?: string,
+  ): Promise<{ reply: Message; execution: CommandExecution }> {
     const { definition } = command;
     this.metrics.increment('lifeboat_commands_total', { command: definition.id });
     try {
       if ('builtin' in definition.runs) {
         const builtin = this.deps.builtins[definition.runs.builtin];
         if (!builtin) throw new Error(`builtin ${definition.runs.builtin} is not registered`);
-        await this.record(request, definition.id, args, outcome);
-        return await builtin({ args, request });
+        await this.record(request, definition.id, args, outcome, detail);
+        const message = await builtin({ args, request });
+        return { reply: message, execution: { kind: 'answered', commandId: definition.id, message } };
       }
       const job = await this.deps.jobs.enqueue({
         kind: definition.runs.job,
@@ -142,17 +207,23 @@ export class CommandRouter implements ChatRouter {
         requester: { userId: request.requester.userId, userName: request.requester.userName },
         commandText: request.text,
       });
-      await this.record(request, definition.id, args, outcome, `job ${job.jobId}${job.attached ? ' (attached)' : ''}`);
-      return replies.jobStarted(request.text, job);
+      const jobDetail = `job ${job.jobId}${job.attached ? ' (attached)' : ''}`;
+      await this.record(request, definition.id, args, outcome, detail ? `${jobDetail} · ${detail}` : jobDetail);
+      return {
+        reply: replies.jobStarted(request.text, job),
+        execution: { kind: 'job', commandId: definition.id, jobId: job.jobId, attached: job.attached },
+      };
     } catch (err) {
-      return this.fail(request, definition.id, args, err);
+      const message = await this.fail(request, definition.id, args, err, detail);
+      return { reply: message, execution: { kind: 'rejected', reason: 'failed', commandId: definition.id, message } };
     }
   }
 
-  private async fail(request: CommandRequest, commandId: string, args: Record<string, unknown>, err: unknown): Promise<Message> {
+  private async fail(request: CommandRequest, commandId: string, args: Record<string, unknown>, err: unknown, detail?: string): Promise<Message> {
     const log = isLifeboatError(err) && err.audience === 'user' ? this.deps.logger.warn.bind(this.deps.logger) : this.deps.logger.error.bind(this.deps.logger);
     log({ err, command: commandId }, 'command failed');
-    await this.record(request, commandId, args, 'failed', isLifeboatError(err) ? err.code : 'INTERNAL');
+    const code = isLifeboatError(err) ? err.code : 'INTERNAL';
+    await this.record(request, commandId, args, 'failed', detail ? `${code} · ${detail}` : code);
     return replies.failed(userFacingMessage(err));
   }
 
@@ -184,6 +255,10 @@ function lockKey(command: Command, args: Record<string, unknown>): string {
   // A dry run never joins (or blocks) the real run on the same target.
   if (args.dryRun === true && !parts.some((p) => p.startsWith('dryRun='))) parts.push('dryRun=true');
   return parts.length > 0 ? parts.join(',') : '*';
+}
+
+function withDetail(reason: string, options: DispatchOptions): string {
+  return options.detail ? `${reason} · ${options.detail}` : reason;
 }
 
 function scalar(value: unknown): string {

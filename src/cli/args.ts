@@ -3,6 +3,7 @@ export type Cli =
   | { command: 'start'; role: 'all' | 'bot' | 'worker' }
   | { command: 'run'; text: string; yes: boolean; json: boolean }
   | { command: 'check' }
+  | { command: 'drill'; scenario: string }
   | { command: 'help' }
   | { command: 'version' }
   | { command: 'invalid'; error: string };
@@ -13,6 +14,8 @@ export const USAGE = `Usage: lifeboat <command>
   run "<command text>" [--yes]    run one command through the same router, print the result, exit
                                   (--yes presses Confirm for commands that ask for it)
   check                           validate configuration and every commands/ and runbooks/ file
+  drill [scenario]                run against a simulated AWS account (no cloud account needed), starting
+                                  the scenario (default ecr-lifecycle-expiry); every message is marked DRILL
   version                         print the version
 
 With no Slack tokens set, \`start\` opens the terminal surface: type what you would type after /lifeboat.
@@ -40,6 +43,9 @@ export function parseCli(argv: readonly string[]): Cli {
       if (words.length === 0) return { command: 'invalid', error: 'run needs the command text, e.g. lifeboat run "status"' };
       return { command: 'run', text: words.join(' '), yes, json };
     }
+    case 'drill':
+      if (rest.length > 1) return { command: 'invalid', error: 'drill takes one scenario name' };
+      return { command: 'drill', scenario: rest[0] ?? 'ecr-lifecycle-expiry' };
     case 'check':
       return rest.length === 0 ? { command: 'check' } : { command: 'invalid', error: `check takes no arguments` };
     case 'version':

@@ -4,6 +4,7 @@ import { BUILTIN_NAMES } from '../commands/builtins/index.js';
 import { loadCommandDefinitions } from '../commands/load-definitions.js';
 import type { CommandRegistry } from '../commands/registry.js';
 import type { Problem } from '../core/problems.js';
+import type { RunbookDefinition } from '../runbooks/definition.js';
 import { loadRunbooks } from '../runbooks/load-runbooks.js';
 import { readOptionalFile, readYamlDir } from './definition-files.js';
 
@@ -12,6 +13,8 @@ export interface CheckResult {
   registry: CommandRegistry;
   /** The loaded configuration, when it has no critical problem. */
   config?: Readonly<Config>;
+  /** The runbooks that loaded without a critical problem, for the runbook engine. */
+  runbooks: RunbookDefinition[];
   counts: { commands: number; runbooks: number };
 }
 
@@ -33,6 +36,7 @@ export async function checkEverything(env: Env, root: string, jobKinds: readonly
     problems,
     registry: commands.registry,
     config: loaded.ok ? loaded.config : undefined,
+    runbooks: runbooks.runbooks,
     counts: { commands: commands.registry.commands.length, runbooks: runbooks.runbooks.length },
   };
 }

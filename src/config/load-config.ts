@@ -1,6 +1,9 @@
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
+import { resolveRegistryCredentials, type AwsTarget, type ImagesSettings, type RegistriesSettings } from '../images/settings.js';
 import { resolveIntakeSettings, type ResolvedIntakeSettings } from '../intake/settings.js';
+import type { RecoverySettings } from '../recovery/settings.js';
+import type { TriageSettings } from '../triage/settings.js';
 import { envSchema, fileSchema, type Grant } from './schema.js';
 
 export interface ConfigProblem {
@@ -25,7 +28,11 @@ export interface Config {
   confirmations: { ttlMs: number };
   jobs: { concurrency: number; progressIntervalMs: number };
   log: { level: string };
-  aws: { region?: string };
+  aws: { region?: string; targets: readonly AwsTarget[] };
+  registries: RegistriesSettings;
+  images: ImagesSettings;
+  recovery: RecoverySettings;
+  triage: TriageSettings;
   access: {
     readOnlyForEveryone: boolean;
     operate: Grant;
@@ -78,6 +85,8 @@ export function loadConfig(env: Env, yamlText?: string): LoadResult {
   }
   const intake = fileResult.success ? resolveIntakeSettings(fileResult.data.intake, cleanEnv, configFile) : undefined;
   for (const p of intake?.problems ?? []) (p.critical ? problems : warnings).push({ where: p.where, message: p.message, critical: p.critical });
+  const logins = fileResult.success ? resolveRegistryCredentials(fileResult.data.registries, cleanEnv, configFile) : undefined;
+  for (const p of logins?.problems ?? []) (p.critical ? problems : warnings).push({ where: p.where, message: p.message, critical: p.critical });
   if (problems.length > 0 || !envResult.success || !fileResult.success || !intake) return { ok: false, problems };
 
   const e = envResult.data;
@@ -95,7 +104,11 @@ export function loadConfig(env: Env, yamlText?: string): LoadResult {
     confirmations: { ttlMs: e.LIFEBOAT_CONFIRM_TTL_SECONDS * 1000 },
     jobs: { concurrency: e.LIFEBOAT_JOB_CONCURRENCY, progressIntervalMs: e.LIFEBOAT_PROGRESS_INTERVAL_MS },
     log: { level: e.LIFEBOAT_LOG_LEVEL },
-    aws: { region: e.AWS_REGION },
+    aws: { region: e.AWS_REGION, targets: f.aws.targets },
+    registries: f.registries,
+    images: f.images,
+    recovery: f.recovery,
+    triage: f.triage,
     access: f.access,
     intake: intake.settings,
     configFile,

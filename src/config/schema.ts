@@ -1,5 +1,8 @@
 import { z } from 'zod';
+import { awsSettingsSchema, imagesSettingsSchema, registriesSettingsSchema } from '../images/settings.js';
 import { intakeSettingsSchema } from '../intake/settings.js';
+import { recoverySettingsSchema } from '../recovery/settings.js';
+import { triageSettingsSchema } from '../triage/settings.js';
 
 /**
  * The one configuration schema. Environment variables carry secrets and process settings;
@@ -43,6 +46,16 @@ export const fileSchema = z
     access: accessSchema.default(accessSchema.parse({})),
     /** Alert sources (routes and the SQS poller); see docs/intake.md. */
     intake: intakeSettingsSchema.default(() => intakeSettingsSchema.parse({})),
+    /** AWS accounts/regions to check and act in; see docs/images.md. Default: the current credentials. */
+    aws: awsSettingsSchema.default(() => awsSettingsSchema.parse({})),
+    /** Logins for non-ECR registries, by host, as environment variable names. */
+    registries: registriesSettingsSchema,
+    /** Image checks: lifecycle horizon, preview cross-check, retention warnings. */
+    images: imagesSettingsSchema.default(() => imagesSettingsSchema.parse({})),
+    /** Grouping, dedup, flapping, the stale-incident rule, storm mode; see docs/incidents.md. */
+    triage: triageSettingsSchema.prefault({}),
+    /** Recovery commands: CodeBuild projects per repository, per-queue scaling; see docs/recovery.md. */
+    recovery: recoverySettingsSchema.default(() => recoverySettingsSchema.parse({})),
   })
   .strict();
 

@@ -9,7 +9,7 @@ import { textMessage } from '../core/message.js';
 import type { ScanScope } from './graph.js';
 import { renderScanReport } from './render.js';
 import type { ScanReport } from './report.js';
-import { runImageScan, type ScanDeps, type ScanProgress } from './scan.js';
+import { runImageScan, type ScanDeps, type ScanOptions, type ScanProgress } from './scan.js';
 
 /**
  * Job data, as `commands/check-images.yaml` parses it: `target` is `cluster` or `cluster/service`;
@@ -32,6 +32,8 @@ export type CheckImagesJobData = z.infer<typeof checkImagesJobData>;
 export interface CheckImagesJobOptions {
   horizonDays?: number;
   burstMargin?: number;
+  /** Cross-check exposure with ECR's lifecycle preview (settings `images.lifecyclePreview`). */
+  lifecyclePreview?: ScanOptions['lifecyclePreview'];
   /** Called with every finished report (store it for `GET /api/images`, attach it to an incident). */
   onReport?: (report: ScanReport) => Promise<void>;
 }
@@ -51,6 +53,7 @@ export function createCheckImagesJob(deps: ScanDeps, options: CheckImagesJobOpti
       onProgress: (p) => ctx.progress(textMessage(progressText(p))),
       ...(options.horizonDays !== undefined ? { horizonDays: options.horizonDays } : {}),
       ...(options.burstMargin !== undefined ? { burstMargin: options.burstMargin } : {}),
+      ...(options.lifecyclePreview !== undefined ? { lifecyclePreview: options.lifecyclePreview } : {}),
     });
     ctx.log.info({ totals: report.totals, calls: report.calls, problems: report.problems.length }, 'image scan finished');
     await options.onReport?.(report);

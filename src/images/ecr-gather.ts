@@ -2,13 +2,16 @@
  * Gather what one ECR repository knows about the images a scan needs, with the fewest calls:
  *
  * 1. `GetLifecyclePolicy` (exposure needs it; it also tells a missing repository apart).
- * 2. With a policy, list the whole repository (`DescribeImages` pages of 1,000, archived images
+ * 2. With a (valid) policy, list the whole repository (`DescribeImages` pages of 1,000, archived images
  *    included): exposure needs every image (count rules rank them all), and the listing answers
  *    every digest, tag and index child at once. Without a policy, `DescribeImages` by id, ≤ 100
  *    ids a call.
  * 3. `BatchGetImage` (≤ 100 a call) only for in-use image indexes whose manifest is not cached —
  *    manifests are content-addressed, so the cache never goes stale.
  * 4. Without a listing, one more `DescribeImages` round for platform children not yet known.
+ *
+ * Steps 1–2 need no image ids (`prefetchEcrRepository`): a scan runs them while it is still reading
+ * task definitions, so most of a repository's calls overlap the ECS part of the scan.
  */
 import { isLifeboatError } from '../core/errors.js';
 import type { CallBudget } from './call-budget.js';
@@ -56,6 +59,42 @@ export interface EcrGatherDeps {
   budget: CallBudget;
   manifests: ImmutableCache<ImageIndex>;
   signal?: AbortSignal;
+  /**
+   * Steps 1–2 already under way (`prefetchEcrRepository`): they need no image ids, so a scan starts
+   * them as soon as it first sees the repository, while task definitions are still being read.
+   */
+  prefetch?: Promise<EcrPrefetch>;
+}
+
+/** The outcome of steps 1–2: the lifecycle policy and, with a policy, the whole listing. */
+export interface EcrPrefetch {
+  policy: { ok: true; value: { text: string; lastEvaluatedAt?: number } | null } | { ok: false; error: unknown };
+  listing?: { ok: true; images: EcrImage[] } | { ok: false; error: unknown };
+}
+
+/** Steps 1–2 of `gatherEcrRepository`: what needs no image ids. Never throws for AWS failures. */
+export async function prefetchEcrRepository(
+  target: { registryId: string; repository: string },
+  deps: Pick<EcrGatherDeps, 'ecr' | 'budget' | 'signal'>,
+): Promise<EcrPrefetch> {
+  const { registryId, repository } = target;
+  const call = <T>(op: string, fn: () => Promise<T>) => deps.budget.run(op, fn, deps.signal);
+  let policy: EcrPrefetch['policy'];
+  try {
+    policy = { ok: true, value: await call('ecr:GetLifecyclePolicy', () => deps.ecr.getLifecyclePolicy(registryId, repository)) };
+  } catch (err) {
+    deps.signal?.throwIfAborted();
+    return { policy: { ok: false, error: err } };
+  }
+  // Exposure needs every image when there is a policy; only a valid one is worth the listing.
+  if (policy.value === null || !parseLifecyclePolicy(policy.value.text).ok) return { policy };
+  try {
+    const images = await allPages((token) => call('ecr:DescribeImages', () => deps.ecr.listImages(registryId, repository, token)));
+    return { policy, listing: { ok: true, images } };
+  } catch (err) {
+    deps.signal?.throwIfAborted();
+    return { policy, listing: { ok: false, error: err } };
+  }
 }
 
 const BATCH = 100;
@@ -68,10 +107,11 @@ export async function gatherEcrRepository(request: EcrRepositoryRequest, deps: E
   const result: EcrRepositoryResult = { snapshot, policy: { kind: 'none' }, images: [], listed: false, indexChildren: new Map() };
   const call = <T>(op: string, fn: () => Promise<T>) => deps.budget.run(op, fn, deps.signal);
 
-  try {
-    const policy = await call('ecr:GetLifecyclePolicy', () => deps.ecr.getLifecyclePolicy(registryId, repository));
-    result.policy = policyState(policy);
-  } catch (err) {
+  const prefetched = await (deps.prefetch ?? prefetchEcrRepository(request, deps));
+  deps.signal?.throwIfAborted();
+  if (prefetched.policy.ok) result.policy = policyState(prefetched.policy.value);
+  else {
+    const err = prefetched.policy.error;
     if (isLifeboatError(err) && err.code === 'AWS_NOT_FOUND') {
       snapshot.markRepositoryMissing();
       return result;
@@ -98,15 +138,12 @@ export async function gatherEcrRepository(request: EcrRepositoryRequest, deps: E
     }
   }
 
-  if (result.policy.kind === 'ok') {
-    try {
-      const listing = await allPages((token) => call('ecr:DescribeImages', () => deps.ecr.listImages(registryId, repository, token)));
-      for (const image of listing) record(image);
+  if (result.policy.kind === 'ok' && prefetched.listing) {
+    if (prefetched.listing.ok) {
+      for (const image of prefetched.listing.images) record(image);
       snapshot.markComplete();
       result.listed = true;
-    } catch (err) {
-      if (!handleRepositoryError(err, snapshot)) return finish(result, images);
-    }
+    } else if (!handleRepositoryError(prefetched.listing.error, snapshot)) return finish(result, images);
   }
   if (!result.listed) {
     const ids: EcrImageId[] = [
@@ -123,7 +160,20 @@ export async function gatherEcrRepository(request: EcrRepositoryRequest, deps: E
   const children: string[] = [];
   for (let round = 0; round < NESTED_ROUNDS && toFetch.length > 0; round++) {
     const nested: string[] = [];
-    for (const batch of chunk(toFetch, BATCH)) {
+    // An index a tag resolved to may be cached too (manifests are content-addressed).
+    const uncached: string[] = [];
+    for (const digest of toFetch) {
+      const index = await deps.manifests.get(digest);
+      if (!index) {
+        uncached.push(digest);
+        continue;
+      }
+      snapshot.setIndex(digest, index);
+      result.indexChildren.set(digest, index.manifests.map((m) => m.digest));
+      children.push(...platformChildren(index, request.platforms));
+      nested.push(...nestedIndexes(index, request.platforms));
+    }
+    for (const batch of chunk(uncached, BATCH)) {
       try {
         const got = await call('ecr:BatchGetImage', () => deps.ecr.getManifests(registryId, repository, batch));
         for (const manifest of got.manifests) {

@@ -7,7 +7,9 @@
  * Call economy: ListClusters pages, ListServices at 100 a page, DescribeServices 10 a call,
  * DescribeServiceRevisions 20 a call, DescribeTaskDefinition once per ARN ever (cached: task
  * definitions are immutable). Fully pinned revisions are cached too: once every container's digest
- * is resolved, a revision never changes.
+ * is resolved, a revision never changes. Task definitions are described as soon as a
+ * DescribeServices batch names them, and image references are reported as soon as they are known
+ * (`onImages`), so the rest of the scan can start while the graph is still being read.
  */
 import { isLifeboatError, LifeboatError } from '../core/errors.js';
 import type { CallBudget } from './call-budget.js';
@@ -93,6 +95,11 @@ export interface GraphDeps {
   taskDefinitions: ImmutableCache<EcsTaskDefinition>;
   revisions?: ImmutableCache<EcsServiceRevision>;
   signal?: AbortSignal;
+  /**
+   * Told every image reference as soon as a service revision or task definition names it, before
+   * the graph is complete: the scan starts reading those repositories meanwhile.
+   */
+  onImages?: (images: readonly string[]) => void;
 }
 
 const DESCRIBE_SERVICES_BATCH = 10;
@@ -116,20 +123,31 @@ export async function buildImageGraph(target: ScanTarget, scope: ScanScope, deps
     }
   }
 
-  const described = await Promise.all(clusters.map((cluster) => describeCluster(target, cluster, scope, call, problem)));
+  // Task definitions are read as soon as a DescribeServices batch names them: they are most of a
+  // cold scan's calls, and their API has a bucket of its own.
+  const taskDefinitions = new Map<string, EcsTaskDefinition>();
+  const loading = new Map<string, Promise<void>>();
+  const loadTaskDefinition = (arn: string) => {
+    if (!loading.has(arn)) loading.set(arn, loadTaskDefinition1(target, arn, deps, call, problem, taskDefinitions));
+  };
+  const startTaskDefinitions = (batch: readonly EcsService[]) => {
+    for (const s of batch) {
+      if (s.status !== 'ACTIVE') continue;
+      for (const d of s.deployments) if (CAN_START_TASKS.has(d.status)) loadTaskDefinition(d.taskDefinition);
+      if (s.deployments.length === 0 && s.taskDefinition) loadTaskDefinition(s.taskDefinition);
+    }
+  };
+  const described = await Promise.all(clusters.map((cluster) => describeCluster(target, cluster, scope, call, problem, startTaskDefinitions)));
   const services = described.flat().filter((s) => s.status === 'ACTIVE');
 
   const revisions = await loadRevisions(target, services, deps, call, problem);
-  const taskDefinitionArns = new Set<string>();
   for (const s of services) {
-    for (const d of s.deployments) if (CAN_START_TASKS.has(d.status)) taskDefinitionArns.add(d.taskDefinition);
     for (const r of s.currentRevisions) {
       const revision = revisions.get(r.arn);
-      if (revision) taskDefinitionArns.add(revision.taskDefinition);
+      if (revision) loadTaskDefinition(revision.taskDefinition);
     }
-    if (s.deployments.length === 0 && s.taskDefinition) taskDefinitionArns.add(s.taskDefinition);
   }
-  const taskDefinitions = await loadTaskDefinitions(target, [...taskDefinitionArns], deps, call, problem);
+  await Promise.all(loading.values());
 
   return {
     services: services.map((s) => serviceNode(target, s, revisions, taskDefinitions)),
@@ -143,6 +161,7 @@ async function describeCluster(
   scope: ScanScope,
   call: <T>(op: string, fn: () => Promise<T>) => Promise<T>,
   problem: (where: string, err: unknown) => void,
+  onBatch: (services: readonly EcsService[]) => void,
 ): Promise<EcsService[]> {
   let ids: string[];
   if (scope.service !== undefined) ids = [scope.service];
@@ -167,6 +186,7 @@ async function describeCluster(
               : new LifeboatError('AWS_ERROR', `ECS could not describe service ${name}: ${failure.reason ?? 'no reason given'}.`);
           problem(`service ${name} of cluster ${nameOf(cluster)}`, err);
         }
+        onBatch(got.services);
         return got.services;
       } catch (err) {
         problem(`services ${batch.map(nameOf).join(', ')} of cluster ${nameOf(cluster)}`, err);
@@ -192,10 +212,12 @@ async function loadRevisions(
     if (cached) found.set(arn, cached);
     else missing.push(arn);
   }
+  deps.onImages?.([...found.values()].flatMap((r) => r.containerImages.flatMap((c) => (c.image !== undefined ? [c.image] : []))));
   await Promise.all(
     chunk(missing, DESCRIBE_REVISIONS_BATCH).map(async (batch) => {
       try {
         const got = await call('ecs:DescribeServiceRevisions', () => target.ecs.describeServiceRevisions(batch));
+        deps.onImages?.(got.revisions.flatMap((r) => r.containerImages.flatMap((c) => (c.image !== undefined ? [c.image] : []))));
         for (const revision of got.revisions) {
           found.set(revision.arn, revision);
           const complete = revision.containerImages.length > 0 && revision.containerImages.every((c) => c.imageDigest !== undefined);
@@ -212,31 +234,29 @@ async function loadRevisions(
   return found;
 }
 
-async function loadTaskDefinitions(
+/** Read one task definition (cache first) into `found`; a failure becomes a problem. */
+async function loadTaskDefinition1(
   target: ScanTarget,
-  arns: readonly string[],
+  arn: string,
   deps: GraphDeps,
   call: <T>(op: string, fn: () => Promise<T>) => Promise<T>,
   problem: (where: string, err: unknown) => void,
-): Promise<Map<string, EcsTaskDefinition>> {
-  const found = new Map<string, EcsTaskDefinition>();
-  await Promise.all(
-    arns.map(async (arn) => {
-      const cached = await deps.taskDefinitions.get(arn);
-      if (cached) {
-        found.set(arn, cached);
-        return;
-      }
-      try {
-        const td = await call('ecs:DescribeTaskDefinition', () => target.ecs.describeTaskDefinition(arn));
-        found.set(arn, td);
-        await deps.taskDefinitions.set(arn, td);
-      } catch (err) {
-        problem(`task definition ${nameOf(arn)}`, err);
-      }
-    }),
-  );
-  return found;
+  found: Map<string, EcsTaskDefinition>,
+): Promise<void> {
+  const cached = await deps.taskDefinitions.get(arn);
+  if (cached) {
+    found.set(arn, cached);
+    deps.onImages?.(cached.containers.map((c) => c.image));
+    return;
+  }
+  try {
+    const td = await call('ecs:DescribeTaskDefinition', () => target.ecs.describeTaskDefinition(arn));
+    found.set(arn, td);
+    deps.onImages?.(td.containers.map((c) => c.image));
+    await deps.taskDefinitions.set(arn, td);
+  } catch (err) {
+    problem(`task definition ${nameOf(arn)}`, err);
+  }
 }
 
 function serviceNode(

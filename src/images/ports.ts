@@ -142,6 +142,29 @@ export interface EcrManifest {
   body: string;
 }
 
+/** One image ECR's lifecycle preview would act on. */
+export interface LifecyclePreviewResult {
+  digest: string;
+  tags: string[];
+  pushedAt?: number;
+  /** What the preview says the policy does to the image now. */
+  action: 'expire' | 'transition';
+  rulePriority?: number;
+  /** The image's storage class when the preview ran. */
+  storageClass?: 'standard' | 'archive';
+}
+
+/** One page of `GetLifecyclePolicyPreview`; results come only once the status is `COMPLETE`. */
+export interface LifecyclePreviewPage {
+  status: 'IN_PROGRESS' | 'COMPLETE' | 'EXPIRED' | 'FAILED';
+  /** The policy text the preview evaluated (a preview someone else started may use another). */
+  policyText?: string;
+  results: LifecyclePreviewResult[];
+  /** `summary.expiringImageTotalCount`. */
+  expiringCount?: number;
+  nextToken?: string;
+}
+
 /** Read-only ECR access for one Region (any registry id the credentials may read). */
 export interface EcrReader {
   /**
@@ -156,6 +179,14 @@ export interface EcrReader {
   getManifests(registryId: string, repository: string, digests: readonly string[]): Promise<{ manifests: EcrManifest[]; failures: EcrImageFailure[] }>;
   /** The repository's lifecycle policy text, or null when it has none. */
   getLifecyclePolicy(registryId: string, repository: string): Promise<{ text: string; lastEvaluatedAt?: number } | null>;
+  /**
+   * Start ECR's dry run of the repository's current lifecycle policy (`StartLifecyclePolicyPreview`).
+   * `started: false` when a preview is already running (ECR allows one at a time): poll that one.
+   * Optional: readers without it skip the cross-check.
+   */
+  startLifecyclePolicyPreview?(registryId: string, repository: string): Promise<{ started: boolean }>;
+  /** One page (100 results) of the latest preview; null when the repository has none. */
+  getLifecyclePolicyPreview?(registryId: string, repository: string, nextToken?: string): Promise<LifecyclePreviewPage | null>;
 }
 
 // ── OCI registries ──────────────────────────────────────────────────────────────────────────
@@ -175,12 +206,19 @@ export type ManifestLookup =
   | { kind: 'rate-limited'; detail: string }
   | { kind: 'error'; detail: string };
 
+/** A repository's tags (`GET /v2/<name>/tags/list`), or why the registry would not list them. */
+export type TagListing =
+  | { kind: 'tags'; tags: string[]; /** False when Lifeboat stopped following pages. */ complete: boolean }
+  | { kind: 'not-found' | 'denied' | 'rate-limited' | 'error'; detail: string };
+
 /** The OCI distribution API, for registries other than private ECR. */
 export interface RegistryClient {
   /** `HEAD /v2/<name>/manifests/<reference>`. */
   headManifest(ref: ManifestRef): Promise<ManifestLookup>;
   /** `GET /v2/<name>/manifests/<reference>`, with the body: only for index children. */
   getManifest(ref: ManifestRef): Promise<ManifestLookup>;
+  /** Every tag of the repository, following pages. Optional: without it untagged children are not looked for. */
+  listTags?(ref: { host: string; repository: string }): Promise<TagListing>;
 }
 
 // ── Caches ──────────────────────────────────────────────────────────────────────────────────

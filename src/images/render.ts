@@ -10,6 +10,7 @@ import type { ScanReport, ServiceReport } from './report.js';
 const MAX_SERVICE_SECTIONS = 12;
 const MAX_TRAPS = 5;
 const MAX_PROBLEMS = 5;
+const MAX_NOTES = 5;
 /** Block Kit sections hold 3,000 characters; stay clear of it. */
 const MAX_TEXT = 2_800;
 
@@ -42,6 +43,13 @@ export function renderScanReport(report: ScanReport): Message {
     blocks.push({ type: 'text', text: 'Lifecycle rules to look at' });
     blocks.push({ type: 'list', items: report.traps.slice(0, MAX_TRAPS).map((trap) => clip(`repo ${trap.repository}: ${trap.sentence}`)) });
     if (report.traps.length > MAX_TRAPS) blocks.push({ type: 'context', text: `…and ${report.traps.length - MAX_TRAPS} more.` });
+  }
+
+  const notes = report.notes ?? [];
+  if (notes.length > 0) {
+    blocks.push({ type: 'text', text: 'Worth a look' });
+    blocks.push({ type: 'list', items: notes.slice(0, MAX_NOTES).map((note) => clip(note.sentence)) });
+    if (notes.length > MAX_NOTES) blocks.push({ type: 'context', text: `…and ${notes.length - MAX_NOTES} more notes in the JSON report.` });
   }
 
   if (report.problems.length > 0) {
@@ -84,7 +92,9 @@ function summaryLine(report: ScanReport): string {
 
 function tone(report: ScanReport): Tone {
   if (report.totals.missing > 0) return 'danger';
-  if (report.totals.atRisk > 0 || report.totals.unknown > 0 || report.problems.length > 0 || report.traps.length > 0) return 'warning';
+  // A preview disagreement is a note for whoever owns the rules, not a reason to alarm the channel.
+  const retention = (report.notes ?? []).some((n) => n.kind !== 'lifecycle-preview');
+  if (report.totals.atRisk > 0 || report.totals.unknown > 0 || report.problems.length > 0 || report.traps.length > 0 || retention) return 'warning';
   return 'success';
 }
 

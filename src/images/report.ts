@@ -95,6 +95,16 @@ export interface TrapReport {
   sentence: string;
 }
 
+/** How ECR's own lifecycle preview compared with Lifeboat's evaluation of a repository. */
+export interface PreviewReport {
+  status: 'agrees' | 'disagrees' | 'unavailable';
+  sentence: string;
+  /** Images the preview acts on now. */
+  previewCount?: number;
+  /** Images the two see differently (at most 20, in-use ones first). */
+  differences?: { digest: string; tags: string[]; services: string[]; preview?: string; lifeboat?: string }[];
+}
+
 /** One ECR repository the scan read. */
 export interface RepositoryReport {
   registryId: string;
@@ -103,6 +113,26 @@ export interface RepositoryReport {
   /** `none` | `ok` | `invalid: …` | `unknown: …` — the lifecycle policy as Lifeboat read it. */
   policy: string;
   listed: boolean;
+  /** Present when the scan cross-checked the policy with `StartLifecyclePolicyPreview`. */
+  preview?: PreviewReport;
+}
+
+/**
+ * What a note is about:
+ * - `lifecycle-preview`: ECR's preview and Lifeboat's evaluation disagree about a repository;
+ * - `registry-children-missing`: an in-use multi-arch image on another registry lost children;
+ * - `registry-children-untagged`: its children are untagged where nothing stops a cleanup of
+ *   untagged versions from deleting them (GHCR and the like).
+ */
+export type NoteKind = 'lifecycle-preview' | 'registry-children-missing' | 'registry-children-untagged';
+
+/** Something worth a look that is neither a missing nor an at-risk image. Never a failure. */
+export interface ScanNote {
+  kind: NoteKind;
+  /** Repository (ECR name, or `host/name` on other registries). */
+  repository: string;
+  services: string[];
+  sentence: string;
 }
 
 /** The whole result of a scan; JSON as it is. */
@@ -116,6 +146,8 @@ export interface ScanReport {
   images: ImageReport[];
   repositories: RepositoryReport[];
   traps: TrapReport[];
+  /** Preview disagreements and registry retention warnings (absent in reports of older versions). */
+  notes?: ScanNote[];
   /** Parts of the scope that could not be read (counted as unknown). */
   problems: ScopeProblem[];
   /** Outside calls by operation, for the call-floor formula in docs/images.md. */

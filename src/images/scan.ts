@@ -6,18 +6,22 @@
  * unreadable task definition becomes `unknown` for that part, and the rest of the scan completes.
  */
 import type { Clock } from '../core/clock.js';
+import { isLifeboatError } from '../core/errors.js';
 import { classifyImage, unchecked, unknownAvailability, type Availability, type ImageToCheck } from './availability.js';
 import { CallBudget, DEFAULT_BUDGETS, sleep as realSleep, type CallBudgetOptions, type CallStats } from './call-budget.js';
-import { gatherEcrRepository, type EcrRepositoryRequest, type EcrRepositoryResult } from './ecr-gather.js';
+import { gatherEcrRepository, prefetchEcrRepository, type EcrPrefetch, type EcrRepositoryRequest, type EcrRepositoryResult } from './ecr-gather.js';
 import { assessExposure, type ExposureFinding, type ExposureImage, type InUseDigest } from './exposure.js';
 import { buildImageGraph, type ContainerImageUse, type DeploymentUnit, type ScanScope, type ScanTarget, type ScopeProblem, type ServiceNode } from './graph.js';
-import { groupBy } from './collections.js';
-import { canonicalReference, repositoryKey, type ImageReference } from './image-reference.js';
+import { groupBy, unique } from './collections.js';
+import { canonicalReference, parseImageReference, repositoryKey, type ImageReference } from './image-reference.js';
 import { DAY_MS } from './lifecycle/evaluate.js';
+import { comparePreview, previewSentence, runLifecyclePreview, type PreviewOutcome, type PreviewTiming } from './lifecycle-preview.js';
+import type { LifecyclePolicy } from './lifecycle/policy.js';
 import { isIndexMediaType, type ImageIndex } from './oci-index.js';
 import { formatPlatform, type Platform } from './platform.js';
 import type { EcrReader, EcsServiceRevision, EcsTaskDefinition, ImmutableCache, RegistryClient } from './ports.js';
 import { gatherRegistryRepository, type RegistryRepositoryRequest } from './registry-gather.js';
+import { checkRegistryRetention, type InUseIndex } from './registry-retention.js';
 import type { RepositorySnapshot } from './repository-snapshot.js';
 import {
   atRiskSentence,
@@ -28,24 +32,38 @@ import {
   worstSeverity,
   type ExposureSummary,
   type ImageReport,
+  type PreviewReport,
   type RepositoryReport,
+  type ScanNote,
   type ScanReport,
   type ServiceFinding,
   type ServiceReport,
   type TrapReport,
 } from './report.js';
 
-type BudgetSettings = Pick<CallBudgetOptions, 'ratePerSecond' | 'burst' | 'maxInFlight' | 'maxAttempts' | 'baseDelayMs' | 'maxDelayMs'>;
+type BudgetSettings = Pick<CallBudgetOptions, 'ratePerSecond' | 'burst' | 'maxInFlight' | 'maxAttempts' | 'baseDelayMs' | 'maxDelayMs' | 'bucketOf' | 'adaptive'>;
 
 /** Everything a scan needs from outside; the composition root builds it once. */
 export interface ScanDeps {
   targets: readonly ScanTarget[];
+  /**
+   * Called when a scan starts, before `targets` is read: resolves what is found lazily (the
+   * default target, whose account comes from STS `GetCallerIdentity`). A failure is reported as a
+   * problem of the scan. Other users of `targets` (recovery) should await it too.
+   */
+  prepare?: () => Promise<void>;
   /** ECR access for a registry (account id) in a Region — cross-account images included. */
   ecrFor(registryId: string, region: string): EcrReader;
   /** OCI distribution access for other registries; without it those images are `unchecked`. */
   registry?: RegistryClient;
   /** Which non-ECR images to check through `registry` (default: all). */
   checkRegistry?: (ref: ImageReference) => boolean;
+  /**
+   * Registry hosts (other than ECR) whose retention Lifeboat cannot see or stop: an in-use
+   * multi-arch image there gets a warning when its per-platform children are untagged (a cleanup
+   * of "untagged versions" deletes them). Missing children are warned about on every host.
+   */
+  retentionWarningHosts?: ReadonlySet<string>;
   /** Task definitions by ARN; immutable, so shared across scans. */
   taskDefinitions: ImmutableCache<EcsTaskDefinition>;
   /** Index manifests by digest; content-addressed, so shared across scans. */
@@ -75,6 +93,11 @@ export interface ScanOptions {
   horizonDays?: number;
   /** Count-rule margin (pushes) that counts as a trap. Default 10. */
   burstMargin?: number;
+  /**
+   * Cross-check exposure with ECR's own dry run (`StartLifecyclePolicyPreview`) for every listed
+   * repository with a policy: 2+ calls each and up to `timeoutMs` of waiting. Default off.
+   */
+  lifecyclePreview?: boolean | PreviewTiming;
 }
 
 /** One container image as one deployment pulls it. */
@@ -90,7 +113,12 @@ interface Use {
 }
 
 type RepoWork =
-  | { kind: 'ecr'; request: EcrRepositoryRequest & { digests: Set<string>; tags: Set<string>; platforms: Platform[] }; result?: EcrRepositoryResult }
+  | {
+      kind: 'ecr';
+      request: EcrRepositoryRequest & { digests: Set<string>; tags: Set<string>; platforms: Platform[] };
+      result?: EcrRepositoryResult;
+      preview?: Promise<PreviewOutcome>;
+    }
   | { kind: 'oci'; request: RegistryRepositoryRequest & { digests: Set<string>; tags: Set<string>; platforms: Platform[] }; snapshot?: RepositorySnapshot };
 
 /** Run one scan. Never throws for AWS or registry failures (they become unknown/problems); throws only on cancellation. */
@@ -118,16 +146,40 @@ export async function runImageScan(deps: ScanDeps, options: ScanOptions = {}): P
   };
 
   // 1. The graph, per account and Region.
-  const targets = deps.targets.filter((t) => (scope.account === undefined || t.account === scope.account) && (scope.region === undefined || t.region === scope.region));
   const problems: ScopeProblem[] = [];
-  if (targets.length === 0) {
+  const targets = (await resolveTargets(deps, scope, problems)).filter(
+    (t) => (scope.account === undefined || t.account === scope.account) && (scope.region === undefined || t.region === scope.region),
+  );
+  if (targets.length === 0 && problems.length === 0) {
     problems.push({ account: scope.account ?? '*', region: scope.region ?? '*', scope: 'targets', code: 'COMMAND_ARGS_INVALID', message: 'No configured account and Region matches the scope.' });
   }
+  // ECR repositories are read from the moment a revision or task definition names them: their
+  // policy and listing need no image ids, so they overlap the ECS part of the scan.
+  const prefetches = new Map<string, Promise<EcrPrefetch>>();
+  const seen = new Set<string>();
+  const onImages = (images: readonly string[]) => {
+    for (const image of images) {
+      if (seen.has(image)) continue;
+      seen.add(image);
+      const parsed = parseImageReference(image);
+      if (!parsed.ok || parsed.ref.registry.kind !== 'ecr-private') continue;
+      const { account, region } = parsed.ref.registry;
+      const key = ecrRepoKey(account, region, parsed.ref.repository);
+      if (prefetches.has(key)) continue;
+      const prefetch = prefetchEcrRepository(
+        { registryId: account, repository: parsed.ref.repository },
+        { ecr: deps.ecrFor(account, region), budget: budgetFor('ecr', `${account}:${region}`), ...(options.signal ? { signal: options.signal } : {}) },
+      );
+      prefetch.catch(() => undefined);
+      prefetches.set(key, prefetch);
+    }
+  };
   const graphs = await Promise.all(
     targets.map((t) =>
       buildImageGraph(t, scope, {
         budget: budgetFor('ecs', `${t.account}:${t.region}`),
         taskDefinitions: deps.taskDefinitions,
+        onImages,
         ...(deps.revisions ? { revisions: deps.revisions } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
       }),
@@ -151,14 +203,30 @@ export async function runImageScan(deps: ScanDeps, options: ScanOptions = {}): P
   // 3. Gather facts, one repository at a time each, all repositories concurrently (budgets bound it).
   let done = 0;
   await Promise.all(
-    [...work.values()].map(async (w) => {
+    [...work].map(async ([key, w]) => {
       if (w.kind === 'ecr') {
+        const ecr = deps.ecrFor(w.request.registryId, w.request.region);
+        const budget = budgetFor('ecr', `${w.request.registryId}:${w.request.region}`);
+        const prefetch = prefetches.get(key);
         w.result = await gatherEcrRepository(w.request, {
-          ecr: deps.ecrFor(w.request.registryId, w.request.region),
-          budget: budgetFor('ecr', `${w.request.registryId}:${w.request.region}`),
+          ecr,
+          budget,
           manifests: deps.manifests,
+          ...(prefetch ? { prefetch } : {}),
           ...(options.signal ? { signal: options.signal } : {}),
         });
+        if (options.lifecyclePreview && w.result.policy.kind === 'ok' && w.result.listed) {
+          // Runs on while other repositories are gathered; awaited when exposure is assessed.
+          w.preview = runLifecyclePreview(w.request.registryId, w.request.repository, w.result.policy.policy, {
+            ecr,
+            budget,
+            clock: deps.clock,
+            sleep: deps.sleep ?? realSleep,
+            ...(typeof options.lifecyclePreview === 'object' ? options.lifecyclePreview : {}),
+            ...(options.signal ? { signal: options.signal } : {}),
+          });
+          w.preview.catch(() => undefined);
+        }
       } else if (deps.registry) {
         w.snapshot = await gatherRegistryRepository(w.request, {
           registry: deps.registry,
@@ -182,26 +250,41 @@ export async function runImageScan(deps: ScanDeps, options: ScanOptions = {}): P
     use.availability = facts ? classifyImage(use.check, facts) : unknownAvailability(use.check, 'the repository was not checked');
   }
 
+  // 4b. Retention on other registries: notes about in-use multi-arch images (children missing or untagged).
+  const retentionNotes = deps.registry ? await registryRetention(work, uses, deps, deps.registry, budgetFor, options.signal) : [];
+  options.signal?.throwIfAborted();
+
   // 5. Lifecycle exposure for ECR repositories with a policy.
   const now = deps.clock.now();
   const usesByRepo = groupBy(uses, (u) => u.repoKey);
   const exposures = new Map<string, Map<string, ExposureFinding>>();
   const traps: TrapReport[] = [];
+  const notes: ScanNote[] = [...retentionNotes];
   const repositories: RepositoryReport[] = [];
   for (const [key, w] of work) {
     if (w.kind !== 'ecr' || !w.result) continue;
     const { result, request } = w;
     const complete = result.policy.kind !== 'ok' || result.listed;
     const policy = complete ? policyLabel(result) : 'unknown: the repository could not be listed, so its lifecycle exposure was not evaluated';
-    repositories.push({ registryId: request.registryId, region: request.region, repository: request.repository, policy, listed: result.listed });
+    const repositoryReport: RepositoryReport = { registryId: request.registryId, region: request.region, repository: request.repository, policy, listed: result.listed };
+    repositories.push(repositoryReport);
     // Count rules rank every image of the repository: a partial view would give wrong answers.
     if (result.policy.kind !== 'ok' || !result.listed) continue;
     const inRepo = (usesByRepo.get(key) ?? []).filter((u) => u.availability?.status === 'available');
+    const inUse = inUseDigests(inRepo);
+    const images = exposureImages(result);
+    if (w.preview) {
+      const preview = previewReport(request.repository, await w.preview, { policy: result.policy.policy, images, inUse, now });
+      repositoryReport.preview = preview;
+      if (preview.status === 'disagrees') {
+        notes.push({ kind: 'lifecycle-preview', repository: request.repository, services: unique(inUse.flatMap((u) => u.services)).sort(), sentence: preview.sentence });
+      }
+    }
     const report = assessExposure({
       repository: request.repository,
       policy: result.policy.policy,
-      images: exposureImages(result),
-      inUse: inUseDigests(inRepo),
+      images,
+      inUse,
       now,
       horizonMs: (options.horizonDays ?? 14) * DAY_MS,
       burstMargin: options.burstMargin ?? 10,
@@ -263,8 +346,21 @@ export async function runImageScan(deps: ScanDeps, options: ScanOptions = {}): P
     problems,
     calls: mergeStats([...budgets.values()].map((b) => b.stats())),
   };
+  if (notes.length > 0) report.notes = notes;
   await progress({ phase: 'done', services: nodes.length, repositoriesDone: done, repositoriesTotal: work.size });
   return report;
+}
+
+async function resolveTargets(deps: ScanDeps, scope: ScanScope, problems: ScopeProblem[]): Promise<readonly ScanTarget[]> {
+  try {
+    await deps.prepare?.();
+    return deps.targets;
+  } catch (err) {
+    const code = isLifeboatError(err) ? err.code : 'INTERNAL';
+    const message = isLifeboatError(err) ? err.userMessage : 'Lifeboat could not work out which account to scan (see the log).';
+    problems.push({ account: scope.account ?? '*', region: scope.region ?? '*', scope: 'targets', code, message });
+    return [];
+  }
 }
 
 function planUse(node: ServiceNode, unit: DeploymentUnit, container: ContainerImageUse, work: Map<string, RepoWork>, deps: ScanDeps): Use {
@@ -286,7 +382,7 @@ function planUse(node: ServiceNode, unit: DeploymentUnit, container: ContainerIm
 
   const registry = ref.registry;
   if (registry.kind === 'ecr-private') {
-    const repoKey = `ecr|${registry.account}|${registry.region}|${ref.repository}`;
+    const repoKey = ecrRepoKey(registry.account, registry.region, ref.repository);
     let w = work.get(repoKey);
     if (!w) {
       w = { kind: 'ecr', request: { registryId: registry.account, region: registry.region, repository: ref.repository, digests: new Set(), tags: new Set(), platforms: [] } };
@@ -309,6 +405,10 @@ function planUse(node: ServiceNode, unit: DeploymentUnit, container: ContainerIm
   }
   addWanted(w.request, check);
   return { ...base, repoKey };
+}
+
+function ecrRepoKey(account: string, region: string, repository: string): string {
+  return `ecr|${account}|${region}|${repository}`;
 }
 
 function addWanted(request: { digests: Set<string>; tags: Set<string>; platforms: Platform[] }, check: ImageToCheck): void {
@@ -424,6 +524,63 @@ function serviceFinding(use: Use, availability: Availability, exposure: Exposure
       return finding;
     }
   }
+}
+
+/** Retention notes for every OCI repository with in-use indexes (see registry-retention.ts). */
+async function registryRetention(
+  work: Map<string, RepoWork>,
+  uses: readonly Use[],
+  deps: ScanDeps,
+  registry: RegistryClient,
+  budgetFor: (kind: 'registry', key: string) => CallBudget,
+  signal: AbortSignal | undefined,
+): Promise<ScanNote[]> {
+  const byRepo = new Map<string, Map<string, InUseIndex>>();
+  for (const use of uses) {
+    const a = use.availability;
+    if (use.repoKey === undefined || a?.status !== 'available' || a.digest === undefined || a.platformDigest === undefined) continue;
+    const indexes = byRepo.get(use.repoKey) ?? new Map<string, InUseIndex>();
+    byRepo.set(use.repoKey, indexes);
+    const index = indexes.get(a.digest) ?? { digest: a.digest, ...(use.ref?.tag !== undefined ? { tag: use.ref.tag } : {}), pulled: [] };
+    indexes.set(a.digest, index);
+    const label = `${use.node.cluster}/${use.node.service}`;
+    const pulled = index.pulled.find((p) => p.digest === a.platformDigest);
+    if (!pulled) index.pulled.push({ digest: a.platformDigest, platform: use.unit.platform, services: [label] });
+    else if (!pulled.services.includes(label)) pulled.services = [...pulled.services, label];
+  }
+  const all = await Promise.all(
+    [...byRepo].map(([key, indexes]) => {
+      const w = work.get(key);
+      if (w?.kind !== 'oci' || !w.snapshot) return Promise.resolve([]);
+      const host = w.request.host;
+      return checkRegistryRetention(
+        { host, repository: w.request.repository, indexes: [...indexes.values()], untagged: deps.retentionWarningHosts?.has(host) ?? host === 'ghcr.io' },
+        { registry, budget: budgetFor('registry', host), manifests: deps.manifests, snapshot: w.snapshot, ...(signal ? { signal } : {}) },
+      );
+    }),
+  );
+  return all.flat();
+}
+
+function previewReport(
+  repository: string,
+  outcome: PreviewOutcome,
+  input: { policy: LifecyclePolicy; images: readonly ExposureImage[]; inUse: readonly InUseDigest[]; now: number },
+): PreviewReport {
+  if (outcome.kind === 'unavailable') {
+    return { status: 'unavailable', sentence: `ECR's lifecycle preview of repo ${repository} could not be compared: ${outcome.detail}.` };
+  }
+  const comparison = comparePreview({
+    policy: input.policy,
+    images: input.images,
+    results: outcome.results,
+    now: input.now,
+    inUse: new Map(input.inUse.map((u) => [u.digest, u.services])),
+  });
+  const report: PreviewReport = { status: comparison.agrees ? 'agrees' : 'disagrees', sentence: previewSentence(repository, comparison), previewCount: comparison.previewCount };
+  const differences = [...comparison.onlyPreview, ...comparison.onlyLifeboat, ...comparison.otherRule].slice(0, 20);
+  if (differences.length > 0) report.differences = differences.map((d) => ({ ...d, tags: [...d.tags], services: [...d.services] }));
+  return report;
 }
 
 function policyLabel(result: EcrRepositoryResult): string {

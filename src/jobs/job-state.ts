@@ -1,12 +1,16 @@
 import type { Redis } from 'ioredis';
 import type { MessageRef } from '../chat/ports.js';
-import type { JobCheckpoints } from '../core/jobs.js';
+import type { JobCheckpoints, JobOutputs } from '../core/jobs.js';
 import type { Message } from '../core/message.js';
 
 /** How a run ended, stored before it is announced so a crash in between never re-runs the work. */
 export interface JobOutcome {
   status: 'completed' | 'cancelled' | 'failed';
   message: Message;
+  /** The handler's structured outputs (completed jobs only), for runbook steps. */
+  outputs?: JobOutputs;
+  /** Why it failed, as the person reads it (failed jobs only); BullMQ keeps it as the failed reason. */
+  reason?: string;
 }
 
 /** Who pressed Cancel, as written by the dispatcher. */

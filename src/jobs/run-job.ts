@@ -2,7 +2,7 @@ import { UnrecoverableError, WaitingError, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ChatSurface } from '../chat/ports.js';
 import { isLifeboatError, LifeboatError, userFacingMessage } from '../core/errors.js';
-import type { JobContext, JobHandler } from '../core/jobs.js';
+import type { JobContext, JobHandler, JobOutputs } from '../core/jobs.js';
 import type { Logger } from '../core/logger.js';
 import type { Message } from '../core/message.js';
 import type { LifeboatJobData } from './job-data.js';
@@ -42,9 +42,14 @@ interface ProgressState {
   view: Message;
 }
 
-/** What BullMQ stores as the return value of a completed job. */
+/**
+ * What BullMQ stores as the return value of a completed job: kept with the job (24 h by
+ * default), so whoever waits for it — a runbook step — reads the outputs and summary there.
+ */
 export interface JobReturn {
   status: 'completed';
+  summary?: string;
+  outputs?: JobOutputs;
 }
 
 /**
@@ -92,8 +97,8 @@ export async function runJob(
     await announce(outcome);
     await state.markDelivered(deps.keepFinishedMs);
   }
-  if (outcome.status === 'completed') return { status: 'completed' };
-  throw new UnrecoverableError(outcome.status === 'cancelled' ? 'cancelled' : `failed: ${outcome.message.summary}`);
+  if (outcome.status === 'completed') return { status: 'completed', summary: outcome.message.summary, ...(outcome.outputs !== undefined ? { outputs: outcome.outputs } : {}) };
+  throw new UnrecoverableError(outcome.status === 'cancelled' ? 'cancelled' : `failed: ${outcome.reason ?? outcome.message.summary}`);
 
   async function attempt(): Promise<JobOutcome> {
     // Registered before reading the marker, so a cancel published in between still lands.
@@ -120,7 +125,9 @@ export async function runJob(
         log,
       };
       try {
-        return { status: 'completed', message: await deps.handler(data.data, ctx) };
+        // Outputs travel with the outcome, never inside the posted message.
+        const { outputs, ...message } = await deps.handler(data.data, ctx);
+        return { status: 'completed', message, ...(outputs !== undefined ? { outputs } : {}) };
       } catch (err) {
         return await afterThrow(err, tracked.cause());
       }
@@ -157,7 +164,8 @@ export async function runJob(
   function failed(err: unknown): JobOutcome {
     if (isLifeboatError(err)) log.warn({ code: err.code, err: errorText(err.cause ?? err) }, 'job failed');
     else log.error({ err }, 'job handler crashed');
-    return { status: 'failed', message: failedMessage(data.commandText, userFacingMessage(err)) };
+    const reason = userFacingMessage(err);
+    return { status: 'failed', message: failedMessage(data.commandText, reason), reason };
   }
 
   async function announce(result: JobOutcome): Promise<void> {

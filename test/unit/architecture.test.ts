@@ -22,7 +22,7 @@ const imports = files(SRC).flatMap((file) => {
   });
 });
 
-const FEATURES = ['intake', 'triage', 'incidents', 'escalation', 'chat', 'commands', 'runbooks', 'images', 'config'];
+const FEATURES = ['intake', 'triage', 'incidents', 'escalation', 'chat', 'commands', 'runbooks', 'images', 'recovery', 'config'];
 const area = (path: string): string => {
   const [top = '', second = ''] = path.split('/');
   return top === 'adapters' ? `adapters/${second}` : top;

@@ -7,17 +7,24 @@
  * repository …"). The port promises a per-id answer, so this adapter records that id as
  * `ImageNotFound` and asks again for the rest — or, if the message cannot be read, splits the
  * batch in halves. A healthy batch stays one call; each missing id costs one more.
+ *
+ * The lifecycle preview (`StartLifecyclePolicyPreview` / `GetLifecyclePolicyPreview`) previews the
+ * repository's current policy; "a preview is already running" and "there is no preview" are
+ * answers (`started: false`, `null`), not failures.
  */
 import {
   BatchGetImageCommand,
   DescribeImagesCommand,
   GetLifecyclePolicyCommand,
+  GetLifecyclePolicyPreviewCommand,
+  StartLifecyclePolicyPreviewCommand,
   type ECRClient,
   type ImageDetail,
+  type LifecyclePolicyPreviewResult,
 } from '@aws-sdk/client-ecr';
 import { ACCEPTED_MANIFEST_TYPES } from '../../images/oci-index.js';
 import { partitionOf } from '../../images/image-reference.js';
-import type { EcrImage, EcrImageFailure, EcrImageId, EcrManifest, EcrReader, Page } from '../../images/ports.js';
+import type { EcrImage, EcrImageFailure, EcrImageId, EcrManifest, EcrReader, LifecyclePreviewPage, LifecyclePreviewResult as PreviewResult, Page } from '../../images/ports.js';
 import type { AwsCallContext } from './errors.js';
 import { awsCall, toEpochMs } from './sdk-call.js';
 
@@ -29,6 +36,8 @@ export interface SdkEcrReaderOptions {
 
 /** The most DescribeImages returns a page when listing. */
 const LIST_PAGE = 1000;
+/** The most GetLifecyclePolicyPreview returns a page. */
+const PREVIEW_PAGE = 100;
 const MISSING_ID = /imageDigest:'([^']*)',\s*imageTag:'([^']*)'/;
 
 /** `EcrReader` on `ECRClient`; failures leave as `LifeboatError`. */
@@ -138,6 +147,38 @@ export class SdkEcrReader implements EcrReader {
     }
   }
 
+  async startLifecyclePolicyPreview(registryId: string, repository: string): Promise<{ started: boolean }> {
+    try {
+      // Without a policy text ECR previews the repository's current policy: the one Lifeboat evaluated.
+      await awsCall(this.ctx('ecr:StartLifecyclePolicyPreview', registryId, repository), () =>
+        this.client.send(new StartLifecyclePolicyPreviewCommand({ registryId, repositoryName: repository })),
+      );
+      return { started: true };
+    } catch (err) {
+      if (causeName(err) === 'LifecyclePolicyPreviewInProgressException') return { started: false };
+      throw err;
+    }
+  }
+
+  async getLifecyclePolicyPreview(registryId: string, repository: string, nextToken?: string): Promise<LifecyclePreviewPage | null> {
+    try {
+      const out = await awsCall(this.ctx('ecr:GetLifecyclePolicyPreview', registryId, repository), () =>
+        this.client.send(new GetLifecyclePolicyPreviewCommand({ registryId, repositoryName: repository, maxResults: PREVIEW_PAGE, nextToken })),
+      );
+      const page: LifecyclePreviewPage = {
+        status: out.status ?? 'IN_PROGRESS',
+        results: (out.previewResults ?? []).flatMap(toPreviewResult),
+      };
+      if (out.lifecyclePolicyText !== undefined) page.policyText = out.lifecyclePolicyText;
+      if (out.summary?.expiringImageTotalCount !== undefined) page.expiringCount = out.summary.expiringImageTotalCount;
+      if (out.nextToken) page.nextToken = out.nextToken;
+      return page;
+    } catch (err) {
+      if (causeName(err) === 'LifecyclePolicyPreviewNotFoundException') return null;
+      throw err;
+    }
+  }
+
   private ctx(action: string, registryId: string, repository: string): AwsCallContext {
     const region = this.options.region;
     return {
@@ -146,6 +187,19 @@ export class SdkEcrReader implements EcrReader {
       notFound: `repository ${repository} in registry ${registryId} (${region})`,
     };
   }
+}
+
+function toPreviewResult(r: LifecyclePolicyPreviewResult): PreviewResult[] {
+  if (r.imageDigest === undefined) return [];
+  const result: PreviewResult = {
+    digest: r.imageDigest,
+    tags: r.imageTags ?? [],
+    action: r.action?.type === 'TRANSITION' ? 'transition' : 'expire',
+  };
+  if (r.imagePushedAt !== undefined) result.pushedAt = toEpochMs(r.imagePushedAt);
+  if (r.appliedRulePriority !== undefined) result.rulePriority = r.appliedRulePriority;
+  if (r.storageClass !== undefined) result.storageClass = r.storageClass === 'ARCHIVE' ? 'archive' : 'standard';
+  return [result];
 }
 
 function toSdkId(id: EcrImageId): { imageDigest: string } | { imageTag: string } {

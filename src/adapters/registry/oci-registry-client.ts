@@ -6,12 +6,15 @@
  * images need a token (corpus oci/ghcr-token-challenge.http.txt). Configured credentials go to the
  * token endpoint as HTTP Basic, which is what GHCR and Docker Hub expect.
  *
+ * Tags are listed (`GET /v2/<name>/tags/list`, `Link` pages on the same origin) only for the
+ * retention warnings about untagged index children.
+ *
  * `fetch` is injected: the composition root passes the global one, tests a local stand-in's.
  */
 import { createHash } from 'node:crypto';
 import { systemClock, type Clock } from '../../core/clock.js';
 import { ACCEPTED_MANIFEST_TYPES } from '../../images/oci-index.js';
-import type { ManifestLookup, ManifestRef, RegistryClient } from '../../images/ports.js';
+import type { ManifestLookup, ManifestRef, RegistryClient, TagListing } from '../../images/ports.js';
 import { parseChallenge } from './www-authenticate.js';
 
 /** Username and password / token for one registry host. */
@@ -41,6 +44,9 @@ interface CachedToken {
 const DEFAULT_TIMEOUT_MS = 10_000;
 const REFERENCE = /^(?:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|sha256:[0-9a-f]{64})$/;
 const NAME = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*$/;
+/** Tags a listing page asks for, and the most pages followed (10,000 tags). */
+const TAG_PAGE = 1000;
+const MAX_TAG_PAGES = 10;
 /** Tokens without `expires_in` are good for at least 60 s (distribution token spec). */
 const DEFAULT_TOKEN_TTL_S = 60;
 
@@ -59,6 +65,43 @@ export class OciRegistryClient implements RegistryClient {
 
   getManifest(ref: ManifestRef): Promise<ManifestLookup> {
     return this.manifest('GET', ref);
+  }
+
+  /**
+   * `GET /v2/<name>/tags/list?n=1000`, following `Link: <…>; rel="next"` on the same origin for at
+   * most `MAX_TAG_PAGES` pages. Same token flow as manifests (the `pull` scope covers it).
+   */
+  async listTags(ref: { host: string; repository: string }): Promise<TagListing> {
+    if (!NAME.test(ref.repository)) return { kind: 'error', detail: `not a valid repository name: ${ref.repository}` };
+    const base = (this.options.baseUrl ?? ((h: string) => `https://${h}`))(ref.host);
+    const scope = `repository:${ref.repository}:pull`;
+    const cacheKey = `${ref.host} ${scope}`;
+    const tags: string[] = [];
+    let url: URL | undefined = new URL(`${base}/v2/${ref.repository}/tags/list?n=${TAG_PAGE}`);
+    try {
+      for (let page = 0; url !== undefined && page < MAX_TAG_PAGES; page++) {
+        let response = await this.request('GET', url.href, this.cachedAuthorization(cacheKey), 'application/json');
+        if (response.status === 401) {
+          const authorization = await this.authorize(response, ref.host, scope, cacheKey, base);
+          if (typeof authorization !== 'string') return { kind: 'denied', detail: authorization.kind === 'denied' ? authorization.detail : `${ref.host} refused access` };
+          response = await this.request('GET', url.href, authorization, 'application/json');
+        }
+        if (response.status !== 200) {
+          const error = await errorCode(response);
+          const detail = `${ref.host} answered HTTP ${response.status}${error?.code ? ` ${error.code}` : ''} to a tag listing`;
+          if (response.status === 404) return { kind: 'not-found', detail };
+          if (response.status === 401 || response.status === 403) return { kind: 'denied', detail };
+          if (response.status === 429) return { kind: 'rate-limited', detail };
+          return { kind: 'error', detail };
+        }
+        const body = (await response.json()) as { tags?: unknown };
+        if (Array.isArray(body.tags)) tags.push(...body.tags.filter((t): t is string => typeof t === 'string'));
+        url = nextPage(response.headers.get('link'), url);
+      }
+      return { kind: 'tags', tags, complete: url === undefined };
+    } catch (err) {
+      return { kind: 'error', detail: `${ref.host} did not answer: ${err instanceof Error ? err.message : String(err)}` };
+    }
   }
 
   private async manifest(method: 'HEAD' | 'GET', ref: ManifestRef): Promise<ManifestLookup> {
@@ -83,8 +126,8 @@ export class OciRegistryClient implements RegistryClient {
     }
   }
 
-  private request(method: 'HEAD' | 'GET', url: string, authorization: string | undefined): Promise<Response> {
-    const headers: Record<string, string> = { Accept: ACCEPTED_MANIFEST_TYPES.join(', ') };
+  private request(method: 'HEAD' | 'GET', url: string, authorization: string | undefined, accept: string = ACCEPTED_MANIFEST_TYPES.join(', ')): Promise<Response> {
+    const headers: Record<string, string> = { Accept: accept };
     if (this.options.userAgent) headers['User-Agent'] = this.options.userAgent;
     if (authorization) headers.Authorization = authorization;
     return this.options.fetch(url, { method, headers, signal: AbortSignal.timeout(this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS) });
@@ -166,6 +209,21 @@ export class OciRegistryClient implements RegistryClient {
       return { kind: 'rate-limited', detail: `${ref.host} answered 429${retryAfter ? `, retry after ${retryAfter} s` : ''}` };
     }
     return { kind: 'error', detail: `${ref.host} answered HTTP ${status}${error?.code ? ` ${error.code}` : ''}` };
+  }
+}
+
+/**
+ * The `rel="next"` target of a `Link` header, resolved against the current page; only on the same
+ * origin, so a token is never sent to another host.
+ */
+function nextPage(link: string | null, current: URL): URL | undefined {
+  const match = link ? /<([^>]+)>\s*;\s*rel="?next"?/i.exec(link) : null;
+  if (!match?.[1]) return undefined;
+  try {
+    const next = new URL(match[1], current);
+    return next.origin === current.origin ? next : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -14,6 +14,8 @@ import type {
   EcsService,
   EcsServiceRevision,
   EcsTaskDefinition,
+  LifecyclePreviewPage,
+  LifecyclePreviewResult,
   ManifestLookup,
   ManifestRef,
   Page,
@@ -119,10 +121,22 @@ export interface FakeRepository {
   policy?: string;
   /** Manifest bodies by digest (for indexes). */
   manifests?: Record<string, string>;
+  /** What ECR's lifecycle preview answers for this repository. */
+  preview?: FakePreview;
+}
+
+/** A lifecycle preview: `IN_PROGRESS` for `polls` reads, then `COMPLETE` with `results` (100 a page). */
+export interface FakePreview {
+  results: LifecyclePreviewResult[];
+  polls?: number;
+  /** Someone else's preview is running (Start answers in-progress) for this policy text. */
+  runningText?: string;
+  status?: LifecyclePreviewPage['status'];
 }
 
 export class FakeEcr extends Recording implements EcrReader {
   readonly repositories = new Map<string, FakeRepository>();
+  private readonly previewReads = new Map<string, number>();
 
   add(registryId: string, repository: string, repo: FakeRepository): this {
     this.repositories.set(`${registryId}/${repository}`, repo);
@@ -166,6 +180,30 @@ export class FakeEcr extends Recording implements EcrReader {
         else failures.push({ id: { digest }, code: 'ImageNotFound' });
       }
       return { manifests, failures };
+    });
+  }
+
+  startLifecyclePolicyPreview(registryId: string, repository: string): Promise<{ started: boolean }> {
+    return this.run(() => {
+      this.record('startLifecyclePolicyPreview', registryId, repository);
+      const repo = this.repo(registryId, repository);
+      this.previewReads.set(`${registryId}/${repository}`, 0);
+      return { started: repo.preview?.runningText === undefined };
+    });
+  }
+
+  getLifecyclePolicyPreview(registryId: string, repository: string, nextToken?: string): Promise<LifecyclePreviewPage | null> {
+    return this.run(() => {
+      this.record('getLifecyclePolicyPreview', registryId, repository, nextToken);
+      const repo = this.repo(registryId, repository);
+      const key = `${registryId}/${repository}`;
+      const reads = this.previewReads.get(key);
+      if (!repo.preview || reads === undefined) return null;
+      this.previewReads.set(key, reads + 1);
+      const policyText = repo.preview.runningText ?? repo.policy;
+      if (reads < (repo.preview.polls ?? 0)) return { status: 'IN_PROGRESS', results: [], ...(policyText !== undefined ? { policyText } : {}) };
+      const { items, nextToken: next } = page(repo.preview.results, nextToken, 100);
+      return { status: repo.preview.status ?? 'COMPLETE', results: items, ...(policyText !== undefined ? { policyText } : {}), ...(next !== undefined ? { nextToken: next } : {}) };
     });
   }
 

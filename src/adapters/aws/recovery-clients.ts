@@ -1,0 +1,63 @@
+import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { CodeBuildClient } from '@aws-sdk/client-codebuild';
+import { ECRClient } from '@aws-sdk/client-ecr';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { STSClient } from '@aws-sdk/client-sts';
+import type { Clock } from '../../core/clock.js';
+import type { Logger } from '../../core/logger.js';
+import type { AwsTarget } from '../../images/settings.js';
+import type { CodeBuildOps, EcsOps, ImageConfigReader, QueueOps, ScalingOps } from '../../recovery/ports.js';
+import { createAssumeRoleProvider, sessionNameFor } from './assume-role.js';
+import { SdkCodeBuildOps } from './sdk-codebuild-ops.js';
+import { SdkEcrImageConfigReader } from './sdk-ecr-image-config.js';
+import { SdkEcsOps } from './sdk-ecs-ops.js';
+import { SdkQueueOps } from './sdk-queue-ops.js';
+import { SdkScalingOps } from './sdk-scaling-ops.js';
+
+/** The recovery ports for one account and Region, and a way to close their sockets. */
+export interface RecoveryOps {
+  ecs: EcsOps;
+  codebuild: CodeBuildOps;
+  queues: QueueOps;
+  scaling: ScalingOps;
+  imageConfig: ImageConfigReader;
+  destroy(): void;
+}
+
+/**
+ * SDK clients for the recovery commands in one target, on the target's role when it names one
+ * (else the default credential chain). `maxAttempts: 1` everywhere: the SDK must never re-send
+ * `UpdateService` or `StartBuild` after a 500 — recovery's own retry logic knows when that is safe.
+ */
+export function createRecoveryOps(target: Pick<AwsTarget, 'account' | 'region' | 'roleArn' | 'externalId'>, options: { clock: Clock; logger: Logger; fetch: typeof fetch }): RecoveryOps {
+  const { account, region } = target;
+  const credentials = target.roleArn
+    ? createAssumeRoleProvider({
+        sts: new STSClient({ region, userAgentAppId: 'lifeboat' }),
+        roleArn: target.roleArn,
+        ...(target.externalId !== undefined ? { externalId: target.externalId } : {}),
+        sessionName: sessionNameFor(),
+        clock: options.clock,
+        logger: options.logger,
+      })
+    : undefined;
+  const config = { region, maxAttempts: 1, userAgentAppId: 'lifeboat', ...(credentials ? { credentials } : {}) };
+  const clients = {
+    ecs: new ECSClient(config),
+    codebuild: new CodeBuildClient(config),
+    sqs: new SQSClient(config),
+    cloudwatch: new CloudWatchClient(config),
+    scaling: new ApplicationAutoScalingClient(config),
+    ecr: new ECRClient(config),
+  };
+  return {
+    ecs: new SdkEcsOps(clients.ecs, { account, region }),
+    codebuild: new SdkCodeBuildOps(clients.codebuild, { account, region }),
+    queues: new SdkQueueOps(clients.sqs, clients.cloudwatch, { account, region, clock: options.clock }),
+    scaling: new SdkScalingOps(clients.scaling, { account, region }),
+    imageConfig: new SdkEcrImageConfigReader(clients.ecr, { region, fetch: options.fetch }),
+    destroy: () => Object.values(clients).forEach((c) => c.destroy()),
+  };
+}
