@@ -17,9 +17,10 @@ import { createSlackApp, SLACK_EVENTS_PATH, type SlackApp } from './adapters/sla
 import { RedisAuditLog } from './adapters/redis/redis-audit-log.js';
 import { RedisConfirmationStore } from './adapters/redis/redis-confirmation-store.js';
 import { RedisIncidentStore } from './adapters/redis/redis-incident-store.js';
+import { RedisRunbookStore } from './adapters/redis/redis-runbook-store.js';
 import { RedisScaleRecordStore } from './adapters/redis/redis-scale-record-store.js';
 import { OciRegistryClient } from './adapters/registry/oci-registry-client.js';
-import { checkRedisHealth, createRedisClient, evictionPolicyWarning } from './adapters/redis/redis-connection.js';
+import { checkRedisHealth, createRedisClient, evictionPolicyWarning, waitForRedis } from './adapters/redis/redis-connection.js';
 import type { ActionHandler, ChatRouter, ChatSurface, SurfaceName } from './chat/ports.js';
 import { CommandRouter } from './chat/router.js';
 import { createBuiltins } from './commands/builtins/index.js';
@@ -38,8 +39,9 @@ import { incidentActionCommand } from './incidents/actions.js';
 import { createIngest, INGEST_METRIC } from './incidents/ingest.js';
 import { INTAKE_METRICS } from './intake/metrics.js';
 import type { AlertSink } from './intake/sink.js';
-import { BullJobDispatcher, JobWorker } from './jobs/index.js';
+import { BullJobDispatcher, BullJobOutcomes, JobWorker } from './jobs/index.js';
 import { createRecoveryJobs, type RecoveryDeps } from './recovery/index.js';
+import { accessApprovals, checkImagesOutputs, createRunbooks, RunbookCatalog, type RunbookDefinition } from './runbooks/index.js';
 
 export type Role = 'all' | 'bot' | 'worker';
 
@@ -59,6 +61,8 @@ export interface AppOptions {
   clock: Clock;
   version: string;
   registry: CommandRegistry;
+  /** Validated runbooks (from `lifeboat check`'s loader). */
+  runbooks: readonly RunbookDefinition[];
   /** Where AWS work happens: the real account (default) or a simulated drill account. */
   world?: World;
   /** Replaces the shipped job handlers (tests). */
@@ -141,10 +145,37 @@ export function buildApp(options: AppOptions): LifeboatApp {
     };
   };
 
+  const outcomes = new BullJobOutcomes({ connection: producer, logger, prefix });
+  const runbooks = createRunbooks({
+    catalog: new RunbookCatalog(options.runbooks),
+    registry: options.registry,
+    store: new RedisRunbookStore(producer, { prefix: `${prefix}:runbook:` }),
+    outcomes,
+    surfaces,
+    timeline: {
+      append: async (incidentId, entry) => {
+        await incidentStore.appendTimeline(incidentId, { kind: 'job', text: entry.text, by: entry.by, at: entry.at });
+      },
+    },
+    audit,
+    approvals: accessApprovals(config.access),
+    clock,
+    logger,
+    incidents: {
+      get: async (id) => {
+        const details = await incidentStore.get(id, { timelineLimit: 0 });
+        if (!details) return undefined;
+        const i = details.incident;
+        return { id: i.id, class: i.class, title: i.title, summary: i.summary, severity: i.severity, pullFailure: i.pullFailure, target: { ...i.target } };
+      },
+    },
+    confirmTtlMs: config.confirmations.ttlMs,
+  });
+
   const router = new CommandRouter({
     registry: options.registry,
-    builtins: createBuiltins({ registry: options.registry, jobKinds, status: { status }, audit, jobs: dispatcher, incidents: { store: incidentStore } }),
-    actionHandlers: incidentButtons(),
+    builtins: createBuiltins({ registry: options.registry, jobKinds, status: { status }, audit, jobs: dispatcher, incidents: { store: incidentStore }, runbooks: runbooks.builtins }),
+    actionHandlers: { ...incidentButtons(), ...runbooks.actionHandlers },
     jobs: dispatcher,
     jobKinds,
     audit,
@@ -171,6 +202,8 @@ export function buildApp(options: AppOptions): LifeboatApp {
     surfaces.slack = slack.surface;
   }
   const slackApp = slack;
+
+  runbooks.commands.bind(router);
 
   metrics.onCollect(async () => {
     const counts = await dispatcher.jobCounts();
@@ -223,6 +256,7 @@ export function buildApp(options: AppOptions): LifeboatApp {
     metrics,
     status,
     async start() {
+      await waitForRedis(producer, 5000);
       const health = await checkRedisHealth(producer, 3000);
       if (!health.ok) logger.warn({ error: health.error }, 'Redis is not answering yet; commands will say so until it does');
       const warning = evictionPolicyWarning(health);
@@ -236,11 +270,15 @@ export function buildApp(options: AppOptions): LifeboatApp {
       // A worker-only process posts through the Slack surface but never receives events.
       if (slackApp && role !== 'worker') await slackApp.start();
       poller?.start();
+      // A long-lived process picks up runbooks a restart interrupted; one-shot `run` does not.
+      if (role !== 'worker' && options.serveHttp && health.ok) await runbooks.engine.resume();
     },
     async stop() {
       await http?.close();
       await poller?.stop();
       await slackApp?.stop();
+      await runbooks.engine.close();
+      await outcomes.close();
       await worker?.close();
       await dispatcher.close();
       producer.disconnect();
@@ -337,6 +375,7 @@ function createWorldHandlers(world: World, ctx: WorldContext): { handlers: JobHa
 
 function checkImages(scan: ScanDeps, config: Readonly<Config>): JobHandler {
   return createCheckImagesJob(scan, {
+    outputs: checkImagesOutputs,
     horizonDays: config.images.horizonDays,
     burstMargin: config.images.burstMargin,
     lifecyclePreview: config.images.lifecyclePreview && { timeoutMs: config.images.previewTimeoutSeconds * 1000 },

@@ -83,6 +83,7 @@ async function main(): Promise<number> {
     clock: drill?.clock ?? systemClock,
     version: VERSION,
     registry: checked.registry,
+    runbooks: checked.runbooks,
     world,
     terminal: terminal ? process.stdout : undefined,
     serveHttp: cli.command !== 'run',

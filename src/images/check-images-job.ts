@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { LifeboatError } from '../core/errors.js';
-import type { JobHandler } from '../core/jobs.js';
+import type { JobHandler, JobOutputs } from '../core/jobs.js';
 import { textMessage } from '../core/message.js';
 import type { ScanScope } from './graph.js';
 import { renderScanReport } from './render.js';
@@ -36,6 +36,8 @@ export interface CheckImagesJobOptions {
   lifecyclePreview?: ScanOptions['lifecyclePreview'];
   /** Called with every finished report (store it for `GET /api/images`, attach it to an incident). */
   onReport?: (report: ScanReport) => Promise<void>;
+  /** Structured outputs for runbook steps (`${steps.check.missing}`), derived from the report. */
+  outputs?: (report: ScanReport) => JobOutputs;
 }
 
 /** Build the `check-images` handler; the composition root registers it under that job kind. */
@@ -58,7 +60,8 @@ export function createCheckImagesJob(deps: ScanDeps, options: CheckImagesJobOpti
     ctx.log.info({ totals: report.totals, calls: report.calls, problems: report.problems.length }, 'image scan finished');
     await options.onReport?.(report);
     const card = renderScanReport(report);
-    return parsed.data.json ? { summary: card.summary, tone: card.tone, blocks: [{ type: 'code', text: JSON.stringify(report, null, 2) }] } : card;
+    const message = parsed.data.json ? { summary: card.summary, tone: card.tone, blocks: [{ type: 'code' as const, text: JSON.stringify(report, null, 2) }] } : card;
+    return options.outputs ? { ...message, outputs: options.outputs(report) } : message;
   };
 }
 

@@ -15,7 +15,9 @@ export interface ClassRunbook {
  */
 export const RUNBOOK_FOR_CLASS: Readonly<Partial<Record<IncidentClass, ClassRunbook>>> = {
   'image-unavailable': { id: 'image-unavailable', label: 'restore the missing image' },
-  'image-pull-failed': { id: 'image-pull-failed', label: 'fix the image pull' },
+  // A pull that fails for "not found" or "platform" is image loss: the same runbook applies.
+  'image-pull-failed': { id: 'image-unavailable', label: 'restore the missing image' },
+  'deployment-failed': { id: 'task-fails-to-start', label: 'tasks fail to start' },
   'task-fails-to-start': { id: 'task-fails-to-start', label: 'tasks fail to start' },
   'queue-backlog': { id: 'queue-backlog', label: 'work off the queue backlog' },
   'monitoring-blind': { id: 'monitoring-blind', label: 'restore monitoring' },

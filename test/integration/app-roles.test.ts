@@ -37,7 +37,7 @@ describe('split roles: a bot process and a worker process on one Redis', () => {
           return Promise.resolve(textMessage(`scan of ${typeof data.target === 'string' ? data.target : '?'} done in the ${role} process`, 'success'));
         },
       };
-      const app = buildApp({ config: loaded.config, redisUrl: testRedisUrl(), redisWhere: 'test', role, logger: silentLogger, clock: systemClock, version: 't', registry: await loadShippedRegistry(['check-images']), handlers, serveHttp: true });
+      const app = buildApp({ config: loaded.config, redisUrl: testRedisUrl(), redisWhere: 'test', role, logger: silentLogger, clock: systemClock, version: 't', registry: await loadShippedRegistry(['check-images']), handlers, runbooks: [], serveHttp: true });
       await app.start();
       apps.push(app);
       return { app, port };

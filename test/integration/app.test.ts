@@ -59,6 +59,7 @@ describe('Lifeboat app (Slack HTTP mode, real Redis)', () => {
       version: '9.9.9',
       registry: await loadShippedRegistry(Object.keys(handlers)),
       handlers,
+      runbooks: [],
       serveHttp: true,
     });
     await app.start();

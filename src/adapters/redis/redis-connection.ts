@@ -119,3 +119,21 @@ export function evictionPolicyWarning(health: RedisHealth): string | undefined {
   if (!health.ok || health.maxmemoryPolicy === undefined || health.maxmemoryPolicy === 'noeviction') return undefined;
   return `Redis maxmemory-policy is "${health.maxmemoryPolicy}"; Lifeboat needs "noeviction" or Redis may silently drop queued jobs and audit entries. Set \`maxmemory-policy noeviction\` in redis.conf (or the parameter group on ElastiCache).`;
 }
+
+/**
+ * Waits until the client is connected (at most `timeoutMs`). Producer clients refuse commands
+ * while connecting, so start-up waits here once instead of failing its first reads.
+ */
+export async function waitForRedis(client: Redis, timeoutMs: number): Promise<boolean> {
+  if (client.status === 'ready') return true;
+  return new Promise<boolean>((resolve) => {
+    const done = (ok: boolean): void => {
+      clearTimeout(timer);
+      client.removeListener('ready', onReady);
+      resolve(ok);
+    };
+    const onReady = (): void => done(true);
+    const timer = setTimeout(() => done(false), timeoutMs);
+    client.once('ready', onReady);
+  });
+}

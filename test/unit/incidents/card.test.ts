@@ -38,7 +38,7 @@ describe('incident card', () => {
       { id: 'incident-ack', label: 'Acknowledge', value: incident.id, style: 'primary' },
       { id: 'incident-resolve', label: 'Resolve', value: incident.id },
       { id: 'incident-snooze', label: 'Snooze', value: incident.id },
-      { id: 'runbook-start', label: 'Start runbook: fix the image pull', value: `image-pull-failed:${incident.id}` },
+      { id: 'runbook-start', label: 'Start runbook: restore the missing image', value: `image-unavailable:${incident.id}` },
     ]);
   });
 
@@ -48,7 +48,8 @@ describe('incident card', () => {
     expect(await runbookIds('queue-backlog')).toBe('queue-backlog');
     expect(await runbookIds('task-fails-to-start')).toBe('task-fails-to-start');
     expect(await runbookIds('monitoring-blind')).toBe('monitoring-blind');
-    expect(await runbookIds('deployment-failed')).toBeUndefined();
+    expect(await runbookIds('image-pull-failed')).toBe('image-unavailable');
+    expect(await runbookIds('deployment-failed')).toBe('task-fails-to-start');
     expect(await runbookIds('other')).toBeUndefined();
   });
 
