@@ -16,6 +16,7 @@ import { LifeboatHttpServer } from './adapters/http/http-server.js';
 import { createSlackApp, SLACK_EVENTS_PATH, type SlackApp } from './adapters/slack/index.js';
 import { RedisAuditLog } from './adapters/redis/redis-audit-log.js';
 import { RedisConfirmationStore } from './adapters/redis/redis-confirmation-store.js';
+import { RedisDigestIndex } from './adapters/redis/redis-digest-index.js';
 import { RedisIncidentStore } from './adapters/redis/redis-incident-store.js';
 import { RedisRunbookStore } from './adapters/redis/redis-runbook-store.js';
 import { RedisScaleRecordStore } from './adapters/redis/redis-scale-record-store.js';
@@ -33,11 +34,14 @@ import type { JobHandler, JobHandlers } from './core/jobs.js';
 import type { Logger } from './core/logger.js';
 import { MetricsRegistry } from './core/metrics.js';
 import { createCheckImagesJob } from './images/check-images-job.js';
+import { digestIndex, guardAlerts, servicesToRecheck } from './images/guard.js';
+import type { ScanReport } from './images/report.js';
 import type { ScanDeps } from './images/scan.js';
 import { resolveRegistryCredentials, retentionWarningHosts } from './images/settings.js';
 import { incidentActionCommand } from './incidents/actions.js';
 import { createIngest, INGEST_METRIC } from './incidents/ingest.js';
 import { INTAKE_METRICS } from './intake/metrics.js';
+import type { Alert } from './intake/alert.js';
 import type { AlertSink } from './intake/sink.js';
 import { BullJobDispatcher, BullJobOutcomes, JobWorker } from './jobs/index.js';
 import { createRecoveryJobs, type RecoveryDeps } from './recovery/index.js';
@@ -104,15 +108,42 @@ export function buildApp(options: AppOptions): LifeboatApp {
   const ingest = createIngest({ store: incidentStore, settings: config.triage, clock, metrics });
   metrics.declare(INGEST_METRIC, 'counter', 'Alerts ingested, by outcome kind.');
   for (const m of Object.values(INTAKE_METRICS)) metrics.declare(m.name, m.type, m.help);
-  /** Intake's sink: an alert is acknowledged to its sender once ingest stored it. */
+  const digests = new RedisDigestIndex(producer, `${prefix}:image-digests`);
+  const recheck = async (alerts: readonly Alert[]): Promise<void> => {
+    for (const alert of alerts) {
+      for (const use of await servicesToRecheck(alert, (digest) => digests.lookup(digest))) {
+        const target = `${use.cluster}/${use.service}`;
+        await dispatcher.enqueue({
+          kind: 'check-images',
+          // The same key the router uses for `check images <target>`: a person's check and the tripwire's join.
+          dedupKey: `check-images:target=${target}`,
+          data: { target, account: use.account, region: use.region },
+          replyTo: options.terminal ? { surface: 'console', channel: 'terminal' } : { surface: 'slack', channel: '' },
+          requester: { userId: 'lifeboat', userName: 'Lifeboat tripwire' },
+          commandText: `check images ${target} (tripwire: ${alert.name})`,
+        });
+      }
+    }
+  };
+  /**
+   * Intake's sink: an alert is acknowledged to its sender once ingest stored it. Then the
+   * tripwire: a deleted, expired or archived digest that a service runs, or a task that could
+   * not pull its image, re-checks that service at once (a queued, deduplicated check).
+   */
   const alertSink: AlertSink = {
     accept: async (alerts) => {
       for (const alert of alerts) await ingest(alert);
+      await recheck(alerts).catch((err: unknown) => logger.warn({ err }, 'tripwire re-check not queued'));
     },
+  };
+  /** Every finished scan feeds the guard: findings become alerts, digests feed the tripwire. */
+  const onReport = async (report: ScanReport): Promise<void> => {
+    await digests.record(digestIndex(report));
+    await alertSink.accept(guardAlerts(report, clock.now()));
   };
   const world: World = options.world ?? { kind: 'aws' };
   if (world.kind === 'drill') world.runtime.attachSink(alertSink);
-  const aws = options.handlers ? undefined : createWorldHandlers(world, { config, clock, logger, producer, version: options.version, prefix });
+  const aws = options.handlers ? undefined : createWorldHandlers(world, { config, clock, logger, producer, version: options.version, prefix, onReport });
 
   const surfaces: Partial<Record<SurfaceName, ChatSurface>> = {};
   const consoleSurface = options.terminal ? new ConsoleSurface(options.terminal) : undefined;
@@ -305,6 +336,7 @@ interface WorldContext {
   producer: ReturnType<typeof createRedisClient>;
   version: string;
   prefix: string;
+  onReport: (report: ScanReport) => Promise<void>;
 }
 
 /**
@@ -332,7 +364,7 @@ function createWorldHandlers(world: World, ctx: WorldContext): { handlers: JobHa
       sleep: runtime.sleep,
     });
     return {
-      handlers: { ...createDrillJobHandlers(runtime), 'check-images': checkImages(runtime.scanDeps, config), ...recovery },
+      handlers: { ...createDrillJobHandlers(runtime), 'check-images': checkImages(runtime.scanDeps, config, ctx.onReport), ...recovery },
       close: () => {},
     };
   }
@@ -365,7 +397,7 @@ function createWorldHandlers(world: World, ctx: WorldContext): { handlers: JobHa
     }));
   const lazy = (kind: 'rebuild' | 'redeploy' | 'scale'): JobHandler => async (data, jobCtx) => (await recoveryJobs()).jobs[kind](data, jobCtx);
   return {
-    handlers: { 'check-images': checkImages(scan, config), rebuild: lazy('rebuild'), redeploy: lazy('redeploy'), scale: lazy('scale') },
+    handlers: { 'check-images': checkImages(scan, config, ctx.onReport), rebuild: lazy('rebuild'), redeploy: lazy('redeploy'), scale: lazy('scale') },
     close: () => {
       scan.destroy();
       void recovery?.then((r) => r.close(), () => {});
@@ -373,9 +405,10 @@ function createWorldHandlers(world: World, ctx: WorldContext): { handlers: JobHa
   };
 }
 
-function checkImages(scan: ScanDeps, config: Readonly<Config>): JobHandler {
+function checkImages(scan: ScanDeps, config: Readonly<Config>, onReport: (report: ScanReport) => Promise<void>): JobHandler {
   return createCheckImagesJob(scan, {
     outputs: checkImagesOutputs,
+    onReport,
     horizonDays: config.images.horizonDays,
     burstMargin: config.images.burstMargin,
     lifecyclePreview: config.images.lifecyclePreview && { timeoutMs: config.images.previewTimeoutSeconds * 1000 },
