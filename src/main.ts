@@ -103,7 +103,7 @@ async function main(): Promise<number> {
   try {
     if (cli.command === 'run') {
       await app.start();
-      return await runOnce(app, cli.text, { yes: cli.yes });
+      return await runOnce(app, cli.text, { yes: cli.yes, json: cli.json });
     }
     const started = performance.now();
     await app.start();

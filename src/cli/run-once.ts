@@ -15,9 +15,10 @@ function actionValue(message: Message, id: string): string | undefined {
  * text. Waits for a queued job to finish so the result is printed before exiting; the exit
  * code says how it went (0 ok, 1 failed or refused, 2 not understood, 3 needs --yes).
  */
-export async function runOnce(app: LifeboatApp, text: string, options: { yes: boolean }): Promise<number> {
+export async function runOnce(app: LifeboatApp, text: string, options: { yes: boolean; json?: boolean }): Promise<number> {
   const surface = app.consoleSurface;
   if (!surface) throw new Error('run needs the terminal surface');
+  surface.jsonOnly = options.json === true;
   const conversation: Conversation = { surface: 'console', channel: 'terminal' };
   const requester: Requester = { userId: 'console', userName: process.env.USER ?? 'cli' };
 

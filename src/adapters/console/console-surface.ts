@@ -22,6 +22,12 @@ export class ConsoleSurface implements ChatSurface {
   private nextTs = 1;
   private readonly lastRendered = new Map<string, string>();
 
+  /**
+   * `lifeboat run "… --json"`: stdout carries only JSON documents (code blocks that parse as
+   * JSON), so scripts can pipe it into jq; everything else is left out.
+   */
+  jsonOnly = false;
+
   constructor(private readonly out: Writable) {}
 
   post(to: Conversation, message: Message): Promise<MessageRef> {
@@ -41,6 +47,10 @@ export class ConsoleSurface implements ChatSurface {
   }
 
   private print(ts: string, message: Message, isUpdate: boolean): void {
+    if (this.jsonOnly) {
+      for (const block of message.blocks) if (block.type === 'code' && isJson(block.text)) this.out.write(`${block.text}\n`);
+      return;
+    }
     const text = renderText(message, { choiceNumber: (a) => this.numberFor(a) });
     // Coalesced progress can repeat itself; printing the same text again is noise.
     if (isUpdate && this.lastRendered.get(ts) === text) return;
@@ -53,5 +63,14 @@ export class ConsoleSurface implements ChatSurface {
     const n = this.nextChoice++;
     this.choices.set(n, { actionId: action.id, value: action.value, label: action.label });
     return n;
+  }
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -54,3 +54,19 @@ describe('terminal REPL', () => {
     expect(printed).not.toContain('Lifeboat commands');
   });
 });
+
+describe('terminal surface in JSON mode', () => {
+  it('prints only JSON documents, so scripts can pipe the report into jq', async () => {
+    const { ConsoleSurface: Surface } = await import('../../../src/adapters/console/console-surface.js');
+    const out = new PassThrough();
+    let printed = '';
+    out.on('data', (d: Buffer) => (printed += d.toString()));
+    const surface = new Surface(out);
+    surface.jsonOnly = true;
+    const to = { surface: 'console' as const, channel: 'terminal' };
+    await surface.post(to, { summary: 'progress', blocks: [{ type: 'text', text: 'Checking images…' }] });
+    await surface.post(to, { summary: 'report', blocks: [{ type: 'code', text: '{"totals":{"missing":1}}' }] });
+    await surface.post(to, { summary: 'not json', blocks: [{ type: 'code', text: 'redeploy prod/api' }] });
+    expect(JSON.parse(printed)).toEqual({ totals: { missing: 1 } });
+  });
+});
