@@ -11,10 +11,12 @@ import { createSqsAlertPoller, type SqsAlertPoller } from './adapters/aws/sqs-al
 import { ConsoleSurface } from './adapters/console/console-surface.js';
 import { createDrillJobHandlers, drillRecoverySettings, type DrillRuntime } from './adapters/drill/index.js';
 import { createSnsHttpDeps } from './adapters/http/cert-fetcher.js';
+import { registerIncidentsApi } from './adapters/http/incidents-api.js';
 import { registerIntakeRoutes } from './adapters/http/intake-routes.js';
 import { LifeboatHttpServer } from './adapters/http/http-server.js';
 import { createSlackApp, SLACK_EVENTS_PATH, type SlackApp } from './adapters/slack/index.js';
 import { RedisAuditLog } from './adapters/redis/redis-audit-log.js';
+import { RedisCardRefStore } from './adapters/redis/redis-card-ref-store.js';
 import { RedisConfirmationStore } from './adapters/redis/redis-confirmation-store.js';
 import { RedisDigestIndex } from './adapters/redis/redis-digest-index.js';
 import { RedisIncidentStore } from './adapters/redis/redis-incident-store.js';
@@ -22,7 +24,7 @@ import { RedisRunbookStore } from './adapters/redis/redis-runbook-store.js';
 import { RedisScaleRecordStore } from './adapters/redis/redis-scale-record-store.js';
 import { OciRegistryClient } from './adapters/registry/oci-registry-client.js';
 import { checkRedisHealth, createRedisClient, evictionPolicyWarning, waitForRedis } from './adapters/redis/redis-connection.js';
-import type { ActionHandler, ChatRouter, ChatSurface, SurfaceName } from './chat/ports.js';
+import type { ChatRouter, ChatSurface, SurfaceName } from './chat/ports.js';
 import { CommandRouter } from './chat/router.js';
 import { createBuiltins } from './commands/builtins/index.js';
 import type { StatusReport } from './commands/builtins/status.js';
@@ -38,8 +40,10 @@ import { digestIndex, guardAlerts, servicesToRecheck } from './images/guard.js';
 import type { ScanReport } from './images/report.js';
 import type { ScanDeps } from './images/scan.js';
 import { resolveRegistryCredentials, retentionWarningHosts } from './images/settings.js';
-import { incidentActionCommand } from './incidents/actions.js';
+import { incidentActionHandlers } from './incidents/action-handlers.js';
+import { CHANNEL_TRIAGE_METRIC, createChannelTriage } from './incidents/channel-triage.js';
 import { createIngest, INGEST_METRIC } from './incidents/ingest.js';
+import { IncidentNotifier, ingestOnlySink, NOTIFIER_METRIC } from './incidents/notifier.js';
 import { INTAKE_METRICS } from './intake/metrics.js';
 import type { Alert } from './intake/alert.js';
 import type { AlertSink } from './intake/sink.js';
@@ -130,12 +134,18 @@ export function buildApp(options: AppOptions): LifeboatApp {
    * tripwire: a deleted, expired or archived digest that a service runs, or a task that could
    * not pull its image, re-checks that service at once (a queued, deduplicated check).
    */
+  const cardRefs = new RedisCardRefStore(producer, { prefix: `${prefix}:notify` });
+  // Bound once the chat surfaces exist: cards go to Slack, or print in the terminal.
+  let notifier: IncidentNotifier | undefined;
+  const storeOnly = ingestOnlySink(ingest);
   const alertSink: AlertSink = {
     accept: async (alerts) => {
-      for (const alert of alerts) await ingest(alert);
+      await (notifier ?? storeOnly).accept(alerts);
       await recheck(alerts).catch((err: unknown) => logger.warn({ err }, 'tripwire re-check not queued'));
     },
   };
+  metrics.declare(NOTIFIER_METRIC, 'counter', 'Incident card posts and updates, by kind.');
+  metrics.declare(CHANNEL_TRIAGE_METRIC, 'counter', 'Messages read in alert channels, by outcome.');
   /** Every finished scan feeds the guard: findings become alerts, digests feed the tripwire. */
   const onReport = async (report: ScanReport): Promise<void> => {
     await digests.record(digestIndex(report));
@@ -205,8 +215,8 @@ export function buildApp(options: AppOptions): LifeboatApp {
 
   const router = new CommandRouter({
     registry: options.registry,
-    builtins: createBuiltins({ registry: options.registry, jobKinds, status: { status }, audit, jobs: dispatcher, incidents: { store: incidentStore }, runbooks: runbooks.builtins }),
-    actionHandlers: { ...incidentButtons(), ...runbooks.actionHandlers },
+    builtins: createBuiltins({ registry: options.registry, jobKinds, status: { status }, audit, jobs: dispatcher, incidents: { store: incidentStore, onChange: async (incident) => notifier?.refresh(incident) }, runbooks: runbooks.builtins }),
+    actionHandlers: { ...incidentActionHandlers(), ...runbooks.actionHandlers },
     jobs: dispatcher,
     jobKinds,
     audit,
@@ -229,10 +239,33 @@ export function buildApp(options: AppOptions): LifeboatApp {
       logger,
       bodyLimitBytes: config.http.maxBodyBytes,
       onApiCall: (method, outcome) => metrics.increment('lifeboat_slack_api_calls_total', { method, outcome }),
+      ...(config.notifications.alertChannels.length > 0
+        ? { channelTriage: createChannelTriage({ sink: alertSink, settings: config.notifications, clock, logger: logger.child({ component: 'channel-triage' }), metrics }) }
+        : {}),
     });
     surfaces.slack = slack.surface;
   }
   const slackApp = slack;
+
+  // Cards go to Slack when it is on; in the terminal they print there (channel "terminal").
+  const cardSurface = slackApp?.surface ?? consoleSurface;
+  if (cardSurface && role !== 'worker') {
+    const settings = slackApp || config.notifications.channel ? config.notifications : { ...config.notifications, channel: 'terminal' };
+    notifier = new IncidentNotifier({
+      ingest,
+      store: incidentStore,
+      surface: cardSurface,
+      cards: cardRefs,
+      outbox: cardRefs,
+      storm: cardRefs,
+      settings,
+      stormThreshold: config.triage.storm.alertsPerMinute,
+      timelineLimit: config.triage.retention.timelineEntries,
+      clock,
+      logger: logger.child({ component: 'notifier' }),
+      metrics,
+    });
+  }
 
   runbooks.commands.bind(router);
 
@@ -271,6 +304,8 @@ export function buildApp(options: AppOptions): LifeboatApp {
     });
     for (const route of intake.mounted) logger.info(route, 'intake route mounted');
     for (const warning of intake.warnings) logger.info(warning);
+    const api = registerIncidentsApi(http, { store: incidentStore, tokens: config.apiTokens, logger: logger.child({ component: 'api' }) });
+    if (api.warning) logger.info(api.warning);
   }
   const poller: SqsAlertPoller | undefined =
     config.intake.sqs && role !== 'worker' && world.kind === 'aws'
@@ -300,6 +335,7 @@ export function buildApp(options: AppOptions): LifeboatApp {
       if (http) app.httpAddress = await http.listen();
       // A worker-only process posts through the Slack surface but never receives events.
       if (slackApp && role !== 'worker') await slackApp.start();
+      await notifier?.start();
       poller?.start();
       // A long-lived process picks up runbooks a restart interrupted; one-shot `run` does not.
       if (role !== 'worker' && options.serveHttp && health.ok) await runbooks.engine.resume();
@@ -307,6 +343,7 @@ export function buildApp(options: AppOptions): LifeboatApp {
     async stop() {
       await http?.close();
       await poller?.stop();
+      await notifier?.stop();
       await slackApp?.stop();
       await runbooks.engine.close();
       await outcomes.close();
@@ -319,14 +356,6 @@ export function buildApp(options: AppOptions): LifeboatApp {
   };
   return app;
 
-  /** Incident card buttons run the matching command, so permissions and audit apply. */
-  function incidentButtons(): Record<string, ActionHandler> {
-    const handler: ActionHandler = async (request, chat) => {
-      const text = incidentActionCommand(request.actionId, request.value);
-      return text ? chat.handleCommand({ text, requester: request.requester, conversation: request.conversation }) : undefined;
-    };
-    return { 'incident-ack': handler, 'incident-resolve': handler, 'incident-snooze': handler };
-  }
 }
 
 interface WorldContext {

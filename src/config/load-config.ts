@@ -1,6 +1,7 @@
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
 import { resolveRegistryCredentials, type AwsTarget, type ImagesSettings, type RegistriesSettings } from '../images/settings.js';
+import { resolveNotificationsSettings, type NotificationsSettings } from '../incidents/notifier-settings.js';
 import { resolveIntakeSettings, type ResolvedIntakeSettings } from '../intake/settings.js';
 import type { RecoverySettings } from '../recovery/settings.js';
 import type { TriageSettings } from '../triage/settings.js';
@@ -33,6 +34,9 @@ export interface Config {
   images: ImagesSettings;
   recovery: RecoverySettings;
   triage: TriageSettings;
+  notifications: NotificationsSettings;
+  /** Bearer tokens for the read API (`/api/*`); empty: the API is not mounted. */
+  apiTokens: readonly string[];
   access: {
     readOnlyForEveryone: boolean;
     operate: Grant;
@@ -85,9 +89,12 @@ export function loadConfig(env: Env, yamlText?: string): LoadResult {
   }
   const intake = fileResult.success ? resolveIntakeSettings(fileResult.data.intake, cleanEnv, configFile) : undefined;
   for (const p of intake?.problems ?? []) (p.critical ? problems : warnings).push({ where: p.where, message: p.message, critical: p.critical });
+  const notify = fileResult.success ? resolveNotificationsSettings(fileResult.data.notifications, cleanEnv) : undefined;
+  for (const p of notify?.problems ?? []) (p.critical ? problems : warnings).push({ where: p.where, message: p.message, critical: p.critical });
+  for (const w of notify?.warnings ?? []) warnings.push({ where: `${configFile}: notifications`, message: w, critical: false });
   const logins = fileResult.success ? resolveRegistryCredentials(fileResult.data.registries, cleanEnv, configFile) : undefined;
   for (const p of logins?.problems ?? []) (p.critical ? problems : warnings).push({ where: p.where, message: p.message, critical: p.critical });
-  if (problems.length > 0 || !envResult.success || !fileResult.success || !intake) return { ok: false, problems };
+  if (problems.length > 0 || !envResult.success || !fileResult.success || !intake || !notify) return { ok: false, problems };
 
   const e = envResult.data;
   const f = fileResult.data;
@@ -109,6 +116,8 @@ export function loadConfig(env: Env, yamlText?: string): LoadResult {
     images: f.images,
     recovery: f.recovery,
     triage: f.triage,
+    notifications: f.notifications,
+    apiTokens: notify.apiTokens,
     access: f.access,
     intake: intake.settings,
     configFile,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { awsSettingsSchema, imagesSettingsSchema, registriesSettingsSchema } from '../images/settings.js';
+import { notificationsSettingsSchema } from '../incidents/notifier-settings.js';
 import { intakeSettingsSchema } from '../intake/settings.js';
 import { recoverySettingsSchema } from '../recovery/settings.js';
 import { triageSettingsSchema } from '../triage/settings.js';
@@ -52,6 +53,8 @@ export const fileSchema = z
     registries: registriesSettingsSchema,
     /** Image checks: lifecycle horizon, preview cross-check, retention warnings. */
     images: imagesSettingsSchema.default(() => imagesSettingsSchema.parse({})),
+    /** Incident cards: the alert channel, mentions, coalescing, storm summary, channel triage, API tokens; see docs/notifications.md. */
+    notifications: notificationsSettingsSchema.prefault({}),
     /** Grouping, dedup, flapping, the stale-incident rule, storm mode; see docs/incidents.md. */
     triage: triageSettingsSchema.prefault({}),
     /** Recovery commands: CodeBuild projects per repository, per-queue scaling; see docs/recovery.md. */

@@ -38,20 +38,51 @@ const httpUrl = z.string().url().refine((u) => /^https?:\/\//i.test(u), 'must be
 const dateTime = z.string().regex(/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/, 'must be a date-time such as 2026-01-05T09:00 (local) or 2026-01-05T08:00Z');
 
 /** Who a step notifies. Each entry names exactly one target. */
-export const targetSchema = z.union([
+export type EscalationTarget =
   /** The incident's channel (where its card is): `quiet` posts there, `here`/`channel` also ping. */
-  z.object({ channel: z.enum(['quiet', 'here', 'channel']) }).strict(),
+  | { channel: 'quiet' | 'here' | 'channel' }
   /** A Slack user group, mentioned in the incident thread. */
-  z.object({ userGroup: slackGroup, name: z.string().min(1).max(80).optional() }).strict(),
+  | { userGroup: string; name?: string }
   /** Slack users, each by direct message (and mentioned in the thread). */
-  z.object({ users: z.array(slackUser).min(1).max(20) }).strict(),
+  | { users: string[] }
   /** Whoever is on call in this rotation now, by direct message (and mentioned in the thread). */
-  z.object({ oncall: id }).strict(),
-  z.object({ pagerduty: id }).strict(),
-  z.object({ opsgenie: id }).strict(),
-  z.object({ webhook: id }).strict(),
-]);
-export type EscalationTarget = z.output<typeof targetSchema>;
+  | { oncall: string }
+  | { pagerduty: string }
+  | { opsgenie: string }
+  | { webhook: string };
+
+const TARGET_KINDS = ['channel', 'userGroup', 'users', 'oncall', 'pagerduty', 'opsgenie', 'webhook'] as const;
+
+/** One flat object with one key per kind, so a mistake gets a precise message rather than "invalid input". */
+export const targetSchema = z
+  .object({
+    channel: z.enum(['quiet', 'here', 'channel']).optional(),
+    userGroup: slackGroup.optional(),
+    /** The user group's handle, for people (`oncall` for @oncall). */
+    name: z.string().min(1).max(80).optional(),
+    users: z.array(slackUser).min(1).max(20).optional(),
+    oncall: id.optional(),
+    pagerduty: id.optional(),
+    opsgenie: id.optional(),
+    webhook: id.optional(),
+  })
+  .strict()
+  .superRefine((t, ctx) => {
+    const kinds = TARGET_KINDS.filter((k) => t[k] !== undefined);
+    if (kinds.length !== 1) {
+      ctx.addIssue({ code: 'custom', message: kinds.length === 0 ? `names no target; use one of ${TARGET_KINDS.join(', ')}` : `names ${kinds.join(' and ')}; one target per entry` });
+    }
+    if (t.name !== undefined && t.userGroup === undefined) ctx.addIssue({ code: 'custom', path: ['name'], message: 'goes with userGroup only' });
+  })
+  .transform((t): EscalationTarget => {
+    if (t.channel !== undefined) return { channel: t.channel };
+    if (t.userGroup !== undefined) return { userGroup: t.userGroup, ...(t.name !== undefined ? { name: t.name } : {}) };
+    if (t.users !== undefined) return { users: t.users };
+    if (t.oncall !== undefined) return { oncall: t.oncall };
+    if (t.pagerduty !== undefined) return { pagerduty: t.pagerduty };
+    if (t.opsgenie !== undefined) return { opsgenie: t.opsgenie };
+    return { webhook: t.webhook ?? '' };
+  });
 
 export const stepSchema = z
   .object({

@@ -7,7 +7,7 @@ import type { Action, Block, Message, Tone } from '../core/message.js';
 import type { RunbookDefinition } from './definition.js';
 import type { Actor, RunbookRun, StepState } from './model.js';
 import { cursorOf, definitionOf, scopeOf, tally, type Move, type Prompt } from './progress.js';
-import { substituteCommand } from './references.js';
+import { flagValue, substituteCommand, substituteStepCommand } from './references.js';
 
 /** Button ids; the value of each is `<run-id>:<step-id>`. */
 export const RUNBOOK_ACTION_IDS = {
@@ -75,20 +75,32 @@ function contextLine(run: RunbookRun): string {
 function stepLine(run: RunbookRun, state: StepState, index: number, current: boolean): string {
   const step = definitionOf(run, index);
   const mark = current && state.status === 'pending' ? '→' : MARK[state.status];
-  const what = state.command ?? (step.command !== undefined ? previewCommand(step.command, run) : 'note');
+  const what = state.command ?? (step.command !== undefined ? previewCommand(step.command, step.flags, run) : 'note');
   const status = statusWord(state);
   const detail = state.summary ? `: ${state.summary}` : '';
   return `${mark} ${index + 1}. ${step.title} · ${what}${status ? ` — ${status}` : ''}${detail}`;
 }
 
-/** A step's command as far as it is known now: `rebuild ‹check.rebuild›` until step check reports it. */
-function previewCommand(command: string, run: RunbookRun): string {
-  const built = substituteCommand(command, scopeOf(run));
+/**
+ * A step's command as far as it is known now: `rebuild ‹check.rebuild›` until step check reports
+ * it; a flag whose value is not known yet shows as `[--ref ‹ref›]`, one known to be empty not at all.
+ */
+function previewCommand(command: string, flags: Readonly<Record<string, string>> | undefined, run: RunbookRun): string {
+  const scope = scopeOf(run);
+  const built = substituteStepCommand(command, flags, scope);
   if (built.ok) return built.text;
-  return command.replace(/\$\{([^}]*)\}/g, (raw, body: string) => {
-    const one = substituteCommand(raw, scopeOf(run));
+  const placeholder = (raw: string, body: string): string => {
+    const one = substituteCommand(raw, scope);
     return one.ok ? one.text : `‹${body.replace(/^(steps|inputs|incident)\./, '')}›`;
+  };
+  const base = command.replace(/\$\{([^}]*)\}/g, placeholder);
+  const optional = Object.entries(flags ?? {}).map(([name, raw]) => {
+    const value = flagValue(raw, scope);
+    if (value.kind === 'word') return ` --${name} ${value.word}`;
+    if (value.kind === 'none') return '';
+    return ` [--${name} ${raw.trim().replace(/\$\{([^}]*)\}/g, placeholder)}]`;
   });
+  return base + optional.join('');
 }
 
 function statusWord(state: StepState): string {

@@ -86,6 +86,12 @@ export const runbookStepSchema = z
     /** A `note` waits for someone to press Done. */
     ack: z.boolean().optional(),
     /**
+     * Flags of the command added only when their one reference has a value, e.g.
+     * `ref: '${inputs.ref}'` adds `--ref v42` when the optional input was given and nothing when it
+     * was not. (A reference in `command` itself must always have a value, or the step waits.)
+     */
+    flags: z.record(z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'flag names are lowercase words joined by dashes, without the leading --'), z.string()).optional(),
+    /**
      * A second press after Run, by the same person, before the step runs. The Run press is itself
      * the go-ahead for a step with side effects; this is for the ones where a misclick costs most.
      */

@@ -492,7 +492,7 @@ export class RunbookEngine {
         case 'ack': {
           const saved = await this.stepTransition(run.id, index, ['pending'], (s) => {
             s.status = 'done';
-            s.summary = `done (${actorName(actorOf(who))})`;
+            s.summary = `marked done by ${actorName(actorOf(who))}`;
             s.runBy = actorOf(who);
             s.finishedAt = this.deps.clock.now();
           });

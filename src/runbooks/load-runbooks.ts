@@ -18,8 +18,9 @@ export interface RunbookLoadOptions {
  * is a command or an action (not both); each command parses against the command registry (with
  * references standing in for values) and is not itself a runbook command; every `${inputs.x}` is
  * a declared input, every `${steps.y.f}` an earlier step whose command reports output `f`
- * (`verify` may name its own step), every `${incident.f}` a known incident field; `when` and
- * `verify` are single references; input patterns compile.
+ * (`verify` may name its own step), every `${incident.f}` a known incident field; `when`,
+ * `verify` and each of `flags` are single references; each flag is a value flag of the step's
+ * command that the command text does not already give; input patterns compile.
  */
 export function loadRunbooks(files: readonly SourceFile[], registry: CommandRegistry, options: RunbookLoadOptions = {}): { runbooks: RunbookDefinition[]; problems: Problem[] } {
   const problems: Problem[] = [];
@@ -80,6 +81,7 @@ class RunbookChecker {
           else this.checkReference(`${field}.${key}`, found.raw, found.reference, undefined);
         }
       }
+      for (const [name, text] of Object.entries(step.flags ?? {})) this.checkCondition(`${field}.flags.${name}`, text, undefined);
       if (step.when !== undefined) this.checkCondition(`${field}.when`, step.when, undefined);
       const commandId = step.command !== undefined ? this.checkCommand(step, field) : undefined;
       this.commandOf.set(step.id, commandId);
@@ -96,7 +98,7 @@ class RunbookChecker {
       if (step.ack !== undefined) this.problem(`${field}.ack`, 'ack belongs to a note; a command step is done when its job is');
     }
     if (step.action !== undefined) {
-      for (const key of ['confirm', 'verify', 'approval'] as const) {
+      for (const key of ['confirm', 'verify', 'approval', 'flags'] as const) {
         if (step[key] !== undefined) this.problem(`${field}.${key}`, `${key} applies to command steps; an action changes nothing`);
       }
     }
@@ -111,6 +113,18 @@ class RunbookChecker {
       return undefined;
     }
     const definition = match.command.definition;
+    for (const name of Object.keys(step.flags ?? {})) {
+      const flag = Object.hasOwn(definition.flags, name) ? definition.flags[name] : undefined;
+      if (!flag) this.problem(`${field}.flags.${name}`, `"${definition.id}" has no flag --${name}${Object.keys(definition.flags).length ? ` (its flags: ${Object.keys(definition.flags).map((f) => `--${f}`).join(', ')})` : ''}`);
+      else if (flag.type !== 'string') this.problem(`${field}.flags.${name}`, `--${name} takes no value; write it in the command if the step always needs it`);
+      else if (new RegExp(`(^|\\s)--${name}(\\s|=|$)`).test(text)) this.problem(`${field}.flags.${name}`, `--${name} is already in the command`);
+    }
+    // With the sample value the command parsed (it may not: a sample need not fit an arg's pattern), it must still parse with the flags.
+    if (match.kind === 'matched' && step.flags && Object.keys(step.flags).length > 0 && !problemsAbout(this.problems, this.file, `${field}.flags`)) {
+      const withFlags = `${text} ${Object.keys(step.flags).map((name) => `--${name} ${SAMPLE_VALUE}`).join(' ')}`;
+      const full = this.registry.match(withFlags.replace(/\$\{[^}]*\}/g, SAMPLE_VALUE));
+      if (full.kind !== 'matched') this.problem(`${field}.flags`, `"${withFlags}" does not parse: ${full.kind === 'invalid' ? full.errors.join('; ') : full.kind}`);
+    }
     if (definition.id.startsWith('runbook')) this.problem(`${field}.command`, `a runbook step cannot run "${definition.id}": runbooks do not start or drive runbooks`);
     if (step.confirm === true && !definition.sideEffects) {
       this.problems.push({ file: this.file, field: `${field}.confirm`, message: `"${definition.id}" changes nothing, so it runs by itself; confirm has no effect`, critical: false });
@@ -159,4 +173,8 @@ class RunbookChecker {
   private problem(field: string, message: string): void {
     this.problems.push({ file: this.file, field, message, critical: true });
   }
+}
+
+function problemsAbout(problems: readonly Problem[], file: string, fieldPrefix: string): boolean {
+  return problems.some((p) => p.file === file && p.field.startsWith(fieldPrefix));
 }

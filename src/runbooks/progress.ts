@@ -5,7 +5,7 @@
  */
 import type { RunbookStep } from './definition.js';
 import type { Actor, RunbookRun, StepState } from './model.js';
-import { evaluateCondition, parseWholeReference, substituteCommand, substituteText, type ReferenceScope } from './references.js';
+import { evaluateCondition, parseWholeReference, substituteStepCommand, substituteText, type ReferenceScope } from './references.js';
 
 /** What the engine needs to know about a command: whether it may run without a person. */
 export interface CommandTraits {
@@ -106,7 +106,7 @@ function pendingMove(run: RunbookRun, index: number, state: StepState, step: Run
     if (!state.shown) return { kind: 'show-note', index, text: substituteText(step.text ?? '', scope), ack: step.ack === true, post: true };
     return step.ack === true ? { kind: 'wait', index, prompt: { kind: 'ack' } } : { kind: 'show-note', index, text: '', ack: false, post: false };
   }
-  const built = substituteCommand(step.command ?? '', scope);
+  const built = substituteStepCommand(step.command ?? '', step.flags, scope);
   if (!built.ok) return { kind: 'wait', index, prompt: { kind: 'blocked', why: built.why } };
   const traits = classify(built.text);
   if ('error' in traits) return { kind: 'wait', index, prompt: { kind: 'blocked', why: traits.error } };
@@ -125,7 +125,7 @@ export function approvalPrompt(step: RunbookStep): Prompt {
 export function commandOf(run: RunbookRun, index: number): { ok: true; text: string } | { ok: false; why: string } {
   const step = definitionOf(run, index);
   if (step.command === undefined) return { ok: false, why: 'it is a note, not a command' };
-  return substituteCommand(step.command, scopeOf(run));
+  return substituteStepCommand(step.command, step.flags, scopeOf(run));
 }
 
 /** Counts for summaries: "6 done, 2 skipped". */

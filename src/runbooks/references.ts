@@ -149,6 +149,40 @@ export function substituteCommand(text: string, scope: ReferenceScope): { ok: tr
   return failure ? { ok: false, why: failure } : { ok: true, text: result };
 }
 
+/**
+ * A step's command with its optional flags (`flags: { ref: '${inputs.ref}' }`): each flag is one
+ * reference, added as `--name value` when it has a value, left out when its value is known to be
+ * nothing (an optional input that was not given, an output the step did not report, a skipped
+ * step), and the command waits while it is not known. The value follows the command rule: one
+ * single word. The runbook names the flag; a value can never add another one.
+ */
+export function substituteStepCommand(
+  command: string,
+  flags: Readonly<Record<string, string>> | undefined,
+  scope: ReferenceScope,
+): { ok: true; text: string } | { ok: false; why: string } {
+  const base = substituteCommand(command, scope);
+  if (!base.ok) return base;
+  let text = base.text;
+  for (const [name, raw] of Object.entries(flags ?? {})) {
+    const value = flagValue(raw, scope);
+    if (value.kind === 'unusable') return { ok: false, why: `--${name} ${value.why}` };
+    if (value.kind === 'word') text += ` --${name} ${value.word}`;
+  }
+  return { ok: true, text };
+}
+
+/** A flag's value: a word, `none` (leave the flag out), or why it cannot be used (yet). */
+export function flagValue(raw: string, scope: ReferenceScope): { kind: 'word'; word: string } | { kind: 'none' } | { kind: 'unusable'; why: string } {
+  const reference = parseWholeReference(raw);
+  if ('error' in reference) return { kind: 'unusable', why: reference.error };
+  const resolved = resolveReference(reference, scope);
+  if (!resolved.known) return { kind: 'unusable', why: `${raw.trim()} is not known: ${resolved.why}` };
+  if (resolved.value === null || resolved.value === undefined || resolved.value === '' || resolved.value === false) return { kind: 'none' };
+  const built = substituteCommand(raw.trim(), scope);
+  return built.ok ? { kind: 'word', word: built.text } : { kind: 'unusable', why: built.why };
+}
+
 /** The text of a note with every reference shown; what is not known yet is said so. */
 export function substituteText(text: string, scope: ReferenceScope): string {
   return text.replace(REFERENCE, (raw, body: string) => {

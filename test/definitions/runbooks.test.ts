@@ -19,6 +19,7 @@ const SAMPLES: Record<string, string> = {
   'inputs.queue': 'hooks-queue',
   'steps.check.restore': 'team/hooks-worker@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
   'steps.check.rebuild': 'team/hooks-worker:main',
+  'inputs.ref': 'v42',
 };
 
 describe('shipped runbooks', () => {
@@ -38,7 +39,8 @@ describe('shipped runbooks', () => {
       for (const step of runbook.steps) {
         if (step.command === undefined) continue;
         it(`step ${step.id}: "${step.command}" is a command that parses with real values`, () => {
-          const text = step.command!.replace(/\$\{([^}]*)\}/g, (_, ref: string) => {
+          const flags = Object.entries(step.flags ?? {}).map(([name, ref]) => ` --${name} ${ref.trim()}`).join('');
+          const text = `${step.command!}${flags}`.replace(/\$\{([^}]*)\}/g, (_, ref: string) => {
             const value = SAMPLES[ref];
             if (value === undefined) throw new Error(`add a sample value for \${${ref}}`);
             return value;
@@ -54,7 +56,7 @@ describe('shipped runbooks', () => {
         const earlier = new Map<string, string | undefined>();
         for (const step of runbook.steps) {
           const commandId = step.command ? registry.match(step.command.replace(/\$\{[^}]*\}/g, 'x')).kind : undefined;
-          const texts = [step.command, step.text, step.when, step.verify].filter((t): t is string => t !== undefined);
+          const texts = [step.command, step.text, step.when, step.verify, ...Object.values(step.flags ?? {})].filter((t): t is string => t !== undefined);
           for (const text of texts) {
             for (const found of findReferences(text)) {
               expect('reference' in found, found.raw).toBe(true);
@@ -141,6 +143,31 @@ steps:
       'E steps[8].command: a runbook step cannot run "runbook-start": runbooks do not start or drive runbooks',
       'W steps[9].confirm: "check-images" changes nothing, so it runs by itself; confirm has no effect',
       'E steps[10].command: ${: a reference is not closed with }',
+    ]);
+  });
+
+  it('checks optional flags: one reference each, a value flag the command has and does not already give, on command steps only', () => {
+    const found = load(`
+id: f
+title: F
+description: d
+appliesTo: [image-unavailable]
+inputs:
+  ref: { description: r, required: false }
+steps:
+  - { id: check, title: Check, command: 'check images prod/api' }
+  - { id: one, title: One, command: 'rebuild \${steps.check.rebuild}', flags: { ref: '\${inputs.ref}' } }
+  - { id: two, title: Two, command: 'rebuild api:v1', flags: { ref: 'v\${inputs.ref}', colour: '\${inputs.ref}', dry-run: '\${inputs.ref}' } }
+  - { id: three, title: Three, command: 'rebuild api:v1 --ref main', flags: { ref: '\${inputs.nope}' } }
+  - { id: four, title: Four, action: note, text: hi, flags: { ref: '\${inputs.ref}' } }
+`);
+    expect(found).toEqual([
+      'E steps[2].flags.ref: must be exactly one reference, such as ${steps.check.healthy}',
+      'E steps[2].flags.colour: "rebuild" has no flag --colour (its flags: --ref, --dry-run)',
+      'E steps[2].flags.dry-run: --dry-run takes no value; write it in the command if the step always needs it',
+      'E steps[3].flags.ref: ${inputs.nope} names no declared input (inputs: ref)',
+      'E steps[3].flags.ref: --ref is already in the command',
+      'E steps[4].flags: flags applies to command steps; an action changes nothing',
     ]);
   });
 

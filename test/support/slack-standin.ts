@@ -14,6 +14,8 @@ export interface RecordedCall {
   at: number;
   /** The HTTP status answered (200 or 429). */
   status: number;
+  /** The JSON answered (with `ts` for a posted message). */
+  response?: Record<string, unknown>;
 }
 
 /** A POST to a `response_url` (pointed at the stand-in by a test). */
@@ -157,10 +159,11 @@ export class SlackStandIn {
       res.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
       return;
     }
-    this.calls.push({ method, params, token, at, status: 200 });
+    const call: RecordedCall = { method, params, token, at, status: 200 };
+    this.calls.push(call);
     const failure = take(this.failures, method, channel);
-    if (failure) return json(res, 200, { ok: false, error: failure.error });
-    return json(res, 200, this.answer(method, params));
+    call.response = failure ? { ok: false, error: failure.error } : this.answer(method, params);
+    return json(res, 200, call.response);
   }
 
   private answer(method: string, params: Record<string, unknown>): Record<string, unknown> {

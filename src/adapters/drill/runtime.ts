@@ -65,7 +65,7 @@ export class DrillRuntime {
     this.scanDeps = drillScanDeps(this.ports, this.clock, () => this.generation);
   }
 
-  /** Send drill alerts to `sink` from now on (the app's intake, once it is built). */
+  /** Send drill alerts to `sink` from now on (the app's intake, once it is built), a running drill's too. */
   attachSink(sink: AlertSink): void {
     this.sink = sink;
   }
@@ -87,9 +87,12 @@ export class DrillRuntime {
   async start(scenario: string, options: { untilDetected?: boolean } = {}): Promise<DrillStart> {
     const sink = this.sink;
     if (!sink) throw new LifeboatError('COMMAND_NOT_AVAILABLE', 'Drills are not connected to intake in this process: start Lifeboat with `lifeboat drill <scenario>`.');
+    // Through the runtime, not the sink of the moment: a sink attached later (an app rebuilt on the
+    // same runtime) receives what the running drill sends from then on.
+    const forward: AlertSink = { accept: (alerts) => (this.sink ?? sink).accept(alerts) };
     const drill = createDrill(scenario, {
       clock: this.clock,
-      sink,
+      sink: forward,
       logger: this.logger,
       ...(this.options.deny ? { deny: this.options.deny } : {}),
     });

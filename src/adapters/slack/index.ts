@@ -16,3 +16,5 @@ export type { HomeSections } from './home-listener.js';
 export { placeholderHome } from './home-listener.js';
 export { UserGroupResolver } from './user-groups.js';
 export { SlackApiError } from './slack-api-error.js';
+export { mentionMarkup, withMentions } from './mentions.js';
+export { toChannelMessage } from './channel-listener.js';

@@ -3,8 +3,10 @@ import { App, HTTPReceiver, SocketModeReceiver, webApi } from '@slack/bolt';
 import type { ChatRouter } from '../../chat/ports.js';
 import { LifeboatError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
+import type { ChannelTriage } from '../../incidents/channel-triage.js';
 import { registerActionListener } from './action-listener.js';
 import { boltLogger } from './bolt-logger.js';
+import { registerChannelListener } from './channel-listener.js';
 import { registerCommandListener } from './command-listener.js';
 import type { HomeSections } from './home-listener.js';
 import { placeholderHome, registerHomeListener } from './home-listener.js';
@@ -47,6 +49,12 @@ export interface SlackAppOptions {
   /** Pacing overrides per Web API method (tests use fast ones). */
   ratePolicies?: Readonly<Record<string, RatePolicy>>;
   maxRateLimitRetries?: number;
+  /**
+   * Alert-channel triage (`createChannelTriage`): messages other integrations post in its
+   * channels become alerts. Needs `channels:history` / `groups:history` and the
+   * `message.channels` / `message.groups` events (docs/slack.md). Off when absent.
+   */
+  channelTriage?: ChannelTriage;
 }
 
 /** A configured Slack connection: Bolt app, outbox, surface, and (HTTP mode) a request handler. */
@@ -155,6 +163,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
   registerCommandListener(app, options.slashCommand ?? '/lifeboat', deps);
   registerActionListener(app, deps);
   registerHomeListener(app, { homeSections: options.homeSections ?? placeholderHome, outbox, inFlight, logger });
+  if (options.channelTriage) registerChannelListener(app, { triage: options.channelTriage, inFlight, logger });
 
   let started = false;
   let connected = !socketMode;

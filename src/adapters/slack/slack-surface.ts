@@ -1,7 +1,9 @@
 import type { ChatSurface, Conversation, MessageRef } from '../../chat/ports.js';
 import { LifeboatError } from '../../core/errors.js';
 import type { Message } from '../../core/message.js';
+import type { Attention, AttentionSurface } from '../../incidents/notifier-ports.js';
 import { renderBlockKit } from './block-kit-renderer.js';
+import { withMentions } from './mentions.js';
 import type { SlackOutbox } from './web-api-outbox.js';
 
 /**
@@ -11,7 +13,7 @@ import type { SlackOutbox } from './web-api-outbox.js';
 const POST_OPTIONS = { unfurl_links: false, unfurl_media: false, link_names: false } as const;
 
 /** The Slack `ChatSurface`: renders neutral messages to Block Kit and sends them via the outbox. */
-export class SlackSurface implements ChatSurface {
+export class SlackSurface implements ChatSurface, AttentionSurface {
   readonly name = 'slack' as const;
 
   constructor(private readonly outbox: SlackOutbox) {}
@@ -23,6 +25,22 @@ export class SlackSurface implements ChatSurface {
     const posted = await this.outbox.postMessage({
       channel: to.channel,
       ...(to.threadTs ? { thread_ts: to.threadTs } : {}),
+      ...rendered,
+      ...POST_OPTIONS,
+    });
+    return { surface: 'slack', channel: posted.channel, ts: posted.ts };
+  }
+
+  /**
+   * Posts with pings: the configured mentions (never anything from the message text, which is
+   * escaped as always) and, for a thread reply, `reply_broadcast` so it also shows in the channel.
+   */
+  async postWithAttention(to: Conversation, message: Message, attention: Attention): Promise<MessageRef> {
+    assertSlack(to.surface);
+    const rendered = withMentions(renderBlockKit(message), attention.mentions);
+    const posted = await this.outbox.postMessage({
+      channel: to.channel,
+      ...(to.threadTs ? { thread_ts: to.threadTs, ...(attention.broadcast ? { reply_broadcast: true } : {}) } : {}),
       ...rendered,
       ...POST_OPTIONS,
     });

@@ -46,6 +46,17 @@ describe('drill commands (job handlers over a DrillRuntime)', () => {
     expect(report.totals).toMatchObject({ services: 2, missing: 1 });
   });
 
+  it('sends a running drill\'s alerts to a sink attached later (an app rebuilt on the same runtime)', async () => {
+    const { rt, sink } = runtime();
+    await rt.start('arm-builds-exhaust-retention');
+    const before = sink.alerts.length;
+    const later = new RecordingSink();
+    rt.attachSink(later);
+    await rt.advance(2 * 3600_000);
+    expect(sink.alerts).toHaveLength(before);
+    expect(later.alerts.some((a) => a.class === 'queue-backlog')).toBe(true);
+  });
+
   it('moves simulated time, reports status, and refuses a fix the scenario does not have', async () => {
     const { jobs, clock } = runtime();
     await jobs.drill!({ scenario: 'ecs-footguns' }, jobContext());

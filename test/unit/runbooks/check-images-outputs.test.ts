@@ -74,6 +74,22 @@ describe('check images outputs for runbooks', () => {
     expect(checkImagesOutputs(report('redeploy prod/hooks-worker'))).toMatchObject({ restore: null, rebuild: null, redeploy: true });
   });
 
+  it('offer no rebuild for an image outside ECR: its own pipeline rebuilds it', () => {
+    const ghcr = 'ghcr.io/acme/web:1.8.0';
+    const base = report('rebuild acme/web:1.8.0');
+    const outputs = checkImagesOutputs({
+      ...base,
+      images: [{ ...missingImage, image: ghcr, registry: 'ghcr', host: 'ghcr.io', repository: 'acme/web', tag: '1.8.0', reason: 'platform-child-missing' }],
+      services: base.services.map((s) => ({ ...s, findings: s.findings.map((f) => ({ ...f, image: ghcr })) })),
+    });
+    expect(outputs).toMatchObject({ healthy: false, missing: 1, rebuild: null, restore: null, next: ['rebuild acme/web:1.8.0'] });
+  });
+
+  it('name the rule once when the trap sentence already names it', () => {
+    const traps = [{ kind: 'count-burst' as const, repository: 'api', rulePriority: 1, services: ['prod/api'], sentence: 'rule 1 takes the only image prod/api can run' }];
+    expect(checkImagesOutputs(report('rebuild api:v42', { traps })).lifecycleRule).toBe('api: rule 1 takes the only image prod/api can run');
+  });
+
   it('report healthy with nothing missing and nothing unknown', () => {
     const healthy = checkImagesOutputs(report(undefined, { totals: { services: 1, images: 1, available: 1, missing: 0, atRisk: 0, unknown: 0, unchecked: 0 }, services: [], images: [{ ...missingImage, status: 'available' }], traps: [] }));
     expect(healthy).toMatchObject({ healthy: true, missing: 0, services: [], image: null, cause: null, restore: null, rebuild: null, redeploy: false, lifecycleRule: null, next: [] });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateCondition, findReferences, isTruthy, parseReference, substituteCommand, substituteText, type ReferenceScope } from '../../../src/runbooks/references.js';
+import { evaluateCondition, findReferences, isTruthy, parseReference, substituteCommand, substituteStepCommand, substituteText, type ReferenceScope } from '../../../src/runbooks/references.js';
 
 const scope: ReferenceScope = {
   inputs: { cluster: 'prod', service: 'api' },
@@ -28,6 +28,17 @@ describe('references', () => {
     expect(substituteCommand('redeploy ${steps.check.services}', scope)).toMatchObject({ ok: false, why: expect.stringContaining('not a single value') });
     expect(substituteCommand('rebuild ${steps.check.rebuild}', scope)).toMatchObject({ ok: false, why: expect.stringContaining('is empty') });
     expect(substituteCommand('rebuild ${steps.quiet.rebuild}', scope)).toMatchObject({ ok: false, why: expect.stringContaining('step quiet reported no outputs') });
+  });
+
+  it('adds an optional flag only when its reference has a value, and waits while it is not known', () => {
+    const withRef: ReferenceScope = { ...scope, inputs: { ...scope.inputs, ref: 'v42' } };
+    expect(substituteStepCommand('rebuild api:v42', { ref: '${inputs.ref}' }, withRef)).toEqual({ ok: true, text: 'rebuild api:v42 --ref v42' });
+    expect(substituteStepCommand('rebuild api:v42', { ref: '${inputs.ref}' }, scope)).toEqual({ ok: true, text: 'rebuild api:v42' });
+    expect(substituteStepCommand('rebuild api:v42', { ref: '${steps.check.rebuild}' }, scope)).toEqual({ ok: true, text: 'rebuild api:v42' });
+    expect(substituteStepCommand('rebuild api:v42', { ref: '${steps.gone.rebuild}' }, scope)).toEqual({ ok: true, text: 'rebuild api:v42' });
+    expect(substituteStepCommand('rebuild api:v42', { ref: '${steps.later.ref}' }, scope)).toMatchObject({ ok: false, why: expect.stringContaining('step later has not finished') });
+    expect(substituteStepCommand('rebuild api:v42', { ref: '${steps.check.evil}' }, scope)).toMatchObject({ ok: false, why: expect.stringContaining('not a single word') });
+    expect(substituteStepCommand('rebuild ${steps.check.rebuild}', { ref: '${inputs.ref}' }, withRef)).toMatchObject({ ok: false, why: expect.stringContaining('is empty') });
   });
 
   it('tells true, false and "cannot tell" apart', () => {
