@@ -18,7 +18,9 @@ import { createSlackApp, SLACK_EVENTS_PATH, type SlackApp } from './adapters/sla
 import { RedisAuditLog } from './adapters/redis/redis-audit-log.js';
 import { RedisCardRefStore } from './adapters/redis/redis-card-ref-store.js';
 import { RedisConfirmationStore } from './adapters/redis/redis-confirmation-store.js';
+import { createPagers } from './adapters/paging/index.js';
 import { RedisDigestIndex } from './adapters/redis/redis-digest-index.js';
+import { RedisEscalationStore } from './adapters/redis/redis-escalation-store.js';
 import { RedisIncidentStore } from './adapters/redis/redis-incident-store.js';
 import { RedisRunbookStore } from './adapters/redis/redis-runbook-store.js';
 import { RedisScaleRecordStore } from './adapters/redis/redis-scale-record-store.js';
@@ -35,6 +37,18 @@ import { LifeboatError } from './core/errors.js';
 import type { JobHandler, JobHandlers } from './core/jobs.js';
 import type { Logger } from './core/logger.js';
 import { MetricsRegistry } from './core/metrics.js';
+import {
+  approvalsFromRunbookStore,
+  createEscalationBuiltins,
+  createEscalationChat,
+  createHeartbeatsJobHandler,
+  createTimerHandler,
+  EscalationEngine,
+  escalationMetricsCollector,
+  ESCALATION_METRIC_DECLARATIONS,
+  HeartbeatMonitor,
+  SyntheticChecks,
+} from './escalation/index.js';
 import { createCheckImagesJob } from './images/check-images-job.js';
 import { digestIndex, guardAlerts, servicesToRecheck } from './images/guard.js';
 import type { ScanReport } from './images/report.js';
@@ -44,10 +58,14 @@ import { incidentActionHandlers } from './incidents/action-handlers.js';
 import { CHANNEL_TRIAGE_METRIC, createChannelTriage } from './incidents/channel-triage.js';
 import { createIngest, INGEST_METRIC } from './incidents/ingest.js';
 import { IncidentNotifier, ingestOnlySink, NOTIFIER_METRIC } from './incidents/notifier.js';
+import type { IngestOutcome } from './triage/outcome.js';
 import { INTAKE_METRICS } from './intake/metrics.js';
 import type { Alert } from './intake/alert.js';
 import type { AlertSink } from './intake/sink.js';
 import { BullJobDispatcher, BullJobOutcomes, JobWorker } from './jobs/index.js';
+import { BullTimerScheduler, TimerWorker, TIMER_QUEUE } from './jobs/timers.js';
+import { DEFAULT_QUEUE } from './jobs/keys.js';
+import { queueLagSeconds } from './jobs/timers.js';
 import { createRecoveryJobs, type RecoveryDeps } from './recovery/index.js';
 import { accessApprovals, checkImagesOutputs, createRunbooks, RunbookCatalog, type RunbookDefinition } from './runbooks/index.js';
 
@@ -57,7 +75,7 @@ export type Role = 'all' | 'bot' | 'worker';
 export type World = { kind: 'aws' } | { kind: 'drill'; runtime: DrillRuntime };
 
 /** Every job kind this build ships, whichever world it runs in. */
-export const SHIPPED_JOB_KINDS = ['check-images', 'rebuild', 'redeploy', 'scale', 'drill', 'drill-list', 'drill-status'] as const;
+export const SHIPPED_JOB_KINDS = ['check-images', 'rebuild', 'redeploy', 'scale', 'heartbeats', 'drill', 'drill-list', 'drill-status'] as const;
 
 export interface AppOptions {
   config: Readonly<Config>;
@@ -137,9 +155,15 @@ export function buildApp(options: AppOptions): LifeboatApp {
   const cardRefs = new RedisCardRefStore(producer, { prefix: `${prefix}:notify` });
   // Bound once the chat surfaces exist: cards go to Slack, or print in the terminal.
   let notifier: IncidentNotifier | undefined;
-  const storeOnly = ingestOnlySink(ingest);
+  // Escalation hears every ingest outcome; a lost hook is adopted by its periodic sweep.
+  const onOutcome = async (outcome: IngestOutcome): Promise<void> => {
+    await escalationEngine.onIngest(outcome).catch((err: unknown) => logger.warn({ err }, 'escalation hook failed; the sweep adopts the incident'));
+  };
+  const storeOnly = ingestOnlySink(ingest, onOutcome);
   const alertSink: AlertSink = {
-    accept: async (alerts) => {
+    accept: async (incoming) => {
+      // Heartbeat sources (a Watchdog alert, an always-ALARM alarm) prove a path is alive; they open nothing.
+      const alerts = await heartbeatMonitor.filterAlerts(incoming);
       await (notifier ?? storeOnly).accept(alerts);
       await recheck(alerts).catch((err: unknown) => logger.warn({ err }, 'tripwire re-check not queued'));
     },
@@ -156,10 +180,35 @@ export function buildApp(options: AppOptions): LifeboatApp {
   const aws = options.handlers ? undefined : createWorldHandlers(world, { config, clock, logger, producer, version: options.version, prefix, onReport });
 
   const surfaces: Partial<Record<SurfaceName, ChatSurface>> = {};
+
+  const escalationStore = new RedisEscalationStore(producer, { prefix: `${prefix}:esc` });
+  const timers = new BullTimerScheduler({ connection: producer, logger, prefix });
+  const runbookStore = new RedisRunbookStore(producer, { prefix: `${prefix}:runbook:` });
+  const heartbeatMonitor = new HeartbeatMonitor({ heartbeats: config.escalation.heartbeats, store: escalationStore, sink: alertSink, clock, logger: logger.child({ component: 'heartbeats' }), metrics, checkEveryMs: config.escalation.heartbeatCheckSeconds * 1000 });
+  const synthetics = new SyntheticChecks({ checks: config.escalation.synthetics, store: escalationStore, sink: alertSink, fetch: globalThis.fetch, clock, logger: logger.child({ component: 'synthetics' }), metrics });
+  const notificationChannel = config.notifications.channel;
+  const escalationEngine = new EscalationEngine({
+    settings: config.escalation,
+    incidents: incidentStore,
+    state: escalationStore,
+    claims: escalationStore,
+    timers,
+    chat: createEscalationChat({
+      cardOf: (id) => cardRefs.get(id),
+      surfaces,
+      fallback: notificationChannel ? { surface: 'slack', channel: notificationChannel } : options.terminal ? { surface: 'console', channel: 'terminal' } : undefined,
+    }),
+    pagers: createPagers(config.escalation, config.escalationSecrets, { fetch: globalThis.fetch }),
+    clock,
+    logger: logger.child({ component: 'escalation' }),
+    metrics,
+    approvals: approvalsFromRunbookStore(runbookStore),
+  });
+  for (const m of ESCALATION_METRIC_DECLARATIONS) metrics.declare(m.name, m.type, m.help);
   const consoleSurface = options.terminal ? new ConsoleSurface(options.terminal) : undefined;
   if (consoleSurface) surfaces.console = consoleSurface;
 
-  const handlers: JobHandlers = options.handlers ?? aws?.handlers ?? {};
+  const handlers: JobHandlers = options.handlers ?? { ...aws?.handlers, heartbeats: createHeartbeatsJobHandler(heartbeatMonitor, clock) };
   const jobKinds = new Set(Object.keys(handlers));
   // Assigned below, once the router exists: Slack hands commands to it, and status reports on Slack.
   let slack: SlackApp | undefined;
@@ -190,7 +239,8 @@ export function buildApp(options: AppOptions): LifeboatApp {
   const runbooks = createRunbooks({
     catalog: new RunbookCatalog(options.runbooks),
     registry: options.registry,
-    store: new RedisRunbookStore(producer, { prefix: `${prefix}:runbook:` }),
+    store: runbookStore,
+    escalation: escalationEngine.runbookEscalation(),
     outcomes,
     surfaces,
     timeline: {
@@ -215,7 +265,16 @@ export function buildApp(options: AppOptions): LifeboatApp {
 
   const router = new CommandRouter({
     registry: options.registry,
-    builtins: createBuiltins({ registry: options.registry, jobKinds, status: { status }, audit, jobs: dispatcher, incidents: { store: incidentStore, onChange: async (incident) => notifier?.refresh(incident) }, runbooks: runbooks.builtins }),
+    builtins: createBuiltins({ registry: options.registry, jobKinds, status: { status }, audit, jobs: dispatcher, incidents: {
+        store: incidentStore,
+        onChange: async (incident) => {
+          await notifier?.refresh(incident);
+          await escalationEngine.onTransition(incident);
+        },
+      },
+      runbooks: runbooks.builtins,
+      escalation: createEscalationBuiltins({ engine: escalationEngine, incidents: incidentStore, state: escalationStore, clock }),
+    }),
     actionHandlers: { ...incidentActionHandlers(), ...runbooks.actionHandlers },
     jobs: dispatcher,
     jobKinds,
@@ -264,11 +323,21 @@ export function buildApp(options: AppOptions): LifeboatApp {
       clock,
       logger: logger.child({ component: 'notifier' }),
       metrics,
+      onOutcome,
     });
   }
 
   runbooks.commands.bind(router);
 
+  metrics.onCollect(
+    escalationMetricsCollector({
+      metrics,
+      incidents: incidentStore,
+      clock,
+      heartbeats: heartbeatMonitor,
+      queueLag: async () => ({ [TIMER_QUEUE]: await timers.lagSeconds(), [DEFAULT_QUEUE]: await queueLagSeconds(producer, { prefix, queueName: DEFAULT_QUEUE }) }),
+    }),
+  );
   metrics.onCollect(async () => {
     const counts = await dispatcher.jobCounts();
     for (const [state, n] of Object.entries(counts)) metrics.set('lifeboat_jobs', { state }, n);
@@ -314,6 +383,8 @@ export function buildApp(options: AppOptions): LifeboatApp {
 
   let workerRedis: ReturnType<typeof createRedisClient> | undefined;
   let worker: JobWorker | undefined;
+  let timerRedis: ReturnType<typeof createRedisClient> | undefined;
+  let timerWorker: TimerWorker | undefined;
 
   const app: LifeboatApp = {
     router,
@@ -331,6 +402,15 @@ export function buildApp(options: AppOptions): LifeboatApp {
         workerRedis = createRedisClient(options.redisUrl, { role: 'worker', logger, connectionName: 'lifeboat-worker' });
         worker = new JobWorker({ connection: workerRedis, prefix, handlers, surfaces, logger, concurrency: config.jobs.concurrency, progressIntervalMs: config.jobs.progressIntervalMs });
         await worker.start();
+        timerRedis = createRedisClient(options.redisUrl, { role: 'worker', logger, connectionName: 'lifeboat-timers' });
+        timerWorker = new TimerWorker({ connection: timerRedis, prefix, logger, handler: createTimerHandler([escalationEngine, heartbeatMonitor, synthetics], logger) });
+        await timerWorker.start();
+      }
+      if (health.ok && options.serveHttp) {
+        // Repeating timers (sweep, heartbeat checks, probes) are upserted by id: once across processes.
+        await escalationEngine.start();
+        await heartbeatMonitor.start(timers);
+        await synthetics.start(timers);
       }
       if (http) app.httpAddress = await http.listen();
       // A worker-only process posts through the Slack surface but never receives events.
@@ -347,10 +427,13 @@ export function buildApp(options: AppOptions): LifeboatApp {
       await slackApp?.stop();
       await runbooks.engine.close();
       await outcomes.close();
+      await timerWorker?.close();
       await worker?.close();
+      await timers.close();
       await dispatcher.close();
       producer.disconnect();
       workerRedis?.disconnect();
+      timerRedis?.disconnect();
       aws?.close();
     },
   };

@@ -1,5 +1,6 @@
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
+import { resolveEscalationSecrets, type EscalationSettings, type PagingSecrets } from '../escalation/settings.js';
 import { resolveRegistryCredentials, type AwsTarget, type ImagesSettings, type RegistriesSettings } from '../images/settings.js';
 import { resolveNotificationsSettings, type NotificationsSettings } from '../incidents/notifier-settings.js';
 import { resolveIntakeSettings, type ResolvedIntakeSettings } from '../intake/settings.js';
@@ -35,6 +36,9 @@ export interface Config {
   recovery: RecoverySettings;
   triage: TriageSettings;
   notifications: NotificationsSettings;
+  escalation: EscalationSettings;
+  /** Paging service keys, looked up from the env vars the YAML names (never logged). */
+  escalationSecrets: PagingSecrets;
   /** Bearer tokens for the read API (`/api/*`); empty: the API is not mounted. */
   apiTokens: readonly string[];
   access: {
@@ -92,9 +96,11 @@ export function loadConfig(env: Env, yamlText?: string): LoadResult {
   const notify = fileResult.success ? resolveNotificationsSettings(fileResult.data.notifications, cleanEnv) : undefined;
   for (const p of notify?.problems ?? []) (p.critical ? problems : warnings).push({ where: p.where, message: p.message, critical: p.critical });
   for (const w of notify?.warnings ?? []) warnings.push({ where: `${configFile}: notifications`, message: w, critical: false });
+  const paging = fileResult.success ? resolveEscalationSecrets(fileResult.data.escalation, cleanEnv, configFile) : undefined;
+  for (const p of paging?.problems ?? []) (p.critical ? problems : warnings).push({ where: p.where, message: p.message, critical: p.critical });
   const logins = fileResult.success ? resolveRegistryCredentials(fileResult.data.registries, cleanEnv, configFile) : undefined;
   for (const p of logins?.problems ?? []) (p.critical ? problems : warnings).push({ where: p.where, message: p.message, critical: p.critical });
-  if (problems.length > 0 || !envResult.success || !fileResult.success || !intake || !notify) return { ok: false, problems };
+  if (problems.length > 0 || !envResult.success || !fileResult.success || !intake || !notify || !paging) return { ok: false, problems };
 
   const e = envResult.data;
   const f = fileResult.data;
@@ -117,6 +123,8 @@ export function loadConfig(env: Env, yamlText?: string): LoadResult {
     recovery: f.recovery,
     triage: f.triage,
     notifications: f.notifications,
+    escalation: f.escalation,
+    escalationSecrets: paging.secrets,
     apiTokens: notify.apiTokens,
     access: f.access,
     intake: intake.settings,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { escalationSettingsSchema } from '../escalation/settings.js';
 import { awsSettingsSchema, imagesSettingsSchema, registriesSettingsSchema } from '../images/settings.js';
 import { notificationsSettingsSchema } from '../incidents/notifier-settings.js';
 import { intakeSettingsSchema } from '../intake/settings.js';
@@ -55,6 +56,8 @@ export const fileSchema = z
     images: imagesSettingsSchema.default(() => imagesSettingsSchema.parse({})),
     /** Incident cards: the alert channel, mentions, coalescing, storm summary, channel triage, API tokens; see docs/notifications.md. */
     notifications: notificationsSettingsSchema.prefault({}),
+    /** Escalation policies, rotations, paging services, heartbeats, synthetic checks; see docs/escalation.md. */
+    escalation: escalationSettingsSchema.prefault({}),
     /** Grouping, dedup, flapping, the stale-incident rule, storm mode; see docs/incidents.md. */
     triage: triageSettingsSchema.prefault({}),
     /** Recovery commands: CodeBuild projects per repository, per-queue scaling; see docs/recovery.md. */
