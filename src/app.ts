@@ -71,6 +71,9 @@ import { accessApprovals, checkImagesOutputs, createRunbooks, RunbookCatalog, ty
 
 export type Role = 'all' | 'bot' | 'worker';
 
+/** The repeating timer of the scheduled image guard. */
+const IMAGE_GUARD_TIMER = 'image-guard';
+
 /** The AWS side: real accounts through the SDK, or a drill account that can never touch one. */
 export type World = { kind: 'aws' } | { kind: 'drill'; runtime: DrillRuntime };
 
@@ -131,6 +134,24 @@ export function buildApp(options: AppOptions): LifeboatApp {
   metrics.declare(INGEST_METRIC, 'counter', 'Alerts ingested, by outcome kind.');
   for (const m of Object.values(INTAKE_METRICS)) metrics.declare(m.name, m.type, m.help);
   const digests = new RedisDigestIndex(producer, `${prefix}:image-digests`);
+  // Guard and tripwire checks report through incidents (cards); their own report shows in the
+  // terminal, and in a Slack deployment goes nowhere (no console surface there) rather than into a channel.
+  const guardReplyTo = { surface: 'console' as const, channel: options.terminal ? 'terminal' : 'guard' };
+  /** The scheduled guard: a repeating timer that queues a check of everything (joining a running one). */
+  const imageGuard = {
+    handleTimer: async (timer: { payload: { kind: string } }): Promise<boolean> => {
+      if (timer.payload.kind !== IMAGE_GUARD_TIMER) return false;
+      await dispatcher.enqueue({
+        kind: 'check-images',
+        dedupKey: 'check-images:*', // the key of a person's plain `check images`
+        data: {},
+        replyTo: guardReplyTo,
+        requester: { userId: 'lifeboat', userName: 'Lifeboat guard' },
+        commandText: 'check images (scheduled guard)',
+      });
+      return true;
+    },
+  };
   const recheck = async (alerts: readonly Alert[]): Promise<void> => {
     for (const alert of alerts) {
       for (const use of await servicesToRecheck(alert, (digest) => digests.lookup(digest))) {
@@ -140,7 +161,7 @@ export function buildApp(options: AppOptions): LifeboatApp {
           // The same key the router uses for `check images <target>`: a person's check and the tripwire's join.
           dedupKey: `check-images:target=${target}`,
           data: { target, account: use.account, region: use.region },
-          replyTo: options.terminal ? { surface: 'console', channel: 'terminal' } : { surface: 'slack', channel: '' },
+          replyTo: guardReplyTo,
           requester: { userId: 'lifeboat', userName: 'Lifeboat tripwire' },
           commandText: `check images ${target} (tripwire: ${alert.name})`,
         });
@@ -403,7 +424,7 @@ export function buildApp(options: AppOptions): LifeboatApp {
         worker = new JobWorker({ connection: workerRedis, prefix, handlers, surfaces, logger, concurrency: config.jobs.concurrency, progressIntervalMs: config.jobs.progressIntervalMs });
         await worker.start();
         timerRedis = createRedisClient(options.redisUrl, { role: 'worker', logger, connectionName: 'lifeboat-timers' });
-        timerWorker = new TimerWorker({ connection: timerRedis, prefix, logger, handler: createTimerHandler([escalationEngine, heartbeatMonitor, synthetics], logger) });
+        timerWorker = new TimerWorker({ connection: timerRedis, prefix, logger, handler: createTimerHandler([escalationEngine, heartbeatMonitor, synthetics, imageGuard], logger) });
         await timerWorker.start();
       }
       if (health.ok && options.serveHttp) {
@@ -411,6 +432,10 @@ export function buildApp(options: AppOptions): LifeboatApp {
         await escalationEngine.start();
         await heartbeatMonitor.start(timers);
         await synthetics.start(timers);
+        const guardMs = config.images.guardEveryMinutes * 60_000;
+        // Drills run on simulated time, where a real-time schedule means nothing: they are checked by hand.
+        if (guardMs > 0 && world.kind === 'aws' && jobKinds.has('check-images')) await timers.scheduleRepeating(IMAGE_GUARD_TIMER, guardMs, { kind: IMAGE_GUARD_TIMER });
+        else await timers.cancelRepeating(IMAGE_GUARD_TIMER);
       }
       if (http) app.httpAddress = await http.listen();
       // A worker-only process posts through the Slack surface but never receives events.

@@ -135,6 +135,11 @@ export type RegistriesSettings = z.output<typeof registriesSettingsSchema>;
 /** The `images:` section: exposure horizon, lifecycle preview, retention warnings. */
 export const imagesSettingsSchema = z
   .object({
+    /**
+     * The scheduled guard: every this many minutes a full `check images` runs (once across all
+     * Lifeboat processes) and its findings open or resolve incidents. 0 turns it off.
+     */
+    guardEveryMinutes: z.number().int().min(0).max(24 * 60).default(15),
     /** A lifecycle rule due within this many days makes an image "at risk". */
     horizonDays: z.number().int().min(1).max(365).default(14),
     /** A count rule with an in-use image this many pushes or fewer from the cut is a trap. */

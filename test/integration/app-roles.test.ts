@@ -29,7 +29,7 @@ describe('split roles: a bot process and a worker process on one Redis', () => {
     const ranIn: Role[] = [];
     const build = async (role: Role) => {
       const port = await freePort();
-      const loaded = loadConfig({ SLACK_BOT_TOKEN: 'xoxb-roles', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: standIn.apiUrl, LIFEBOAT_PORT: String(port), LIFEBOAT_HOST: '127.0.0.1', LIFEBOAT_REDIS_PREFIX: prefix });
+      const loaded = loadConfig({ SLACK_BOT_TOKEN: 'xoxb-roles', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: standIn.apiUrl, LIFEBOAT_PORT: String(port), LIFEBOAT_HOST: '127.0.0.1', LIFEBOAT_REDIS_PREFIX: prefix }, 'images: { guardEveryMinutes: 0 }\n');
       if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems));
       const handlers: JobHandlers = {
         'check-images': (data, _ctx) => {

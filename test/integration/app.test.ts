@@ -38,7 +38,7 @@ describe('Lifeboat app (Slack HTTP mode, real Redis)', () => {
       LIFEBOAT_MAX_BODY_BYTES: '4096',
       LIFEBOAT_PROGRESS_INTERVAL_MS: '50',
       LIFEBOAT_REDIS_PREFIX: testPrefix('app').replace(/:/g, '-'),
-    });
+    }, 'images: { guardEveryMinutes: 0 }\n');
     if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems));
     const gate = () => new Promise<void>((resolve) => (release = resolve));
     const handlers: JobHandlers = {

@@ -83,7 +83,7 @@ describe('registries settings', () => {
 describe('images settings', () => {
   it('has defaults, and warns about retention on GHCR and the configured registries unless told otherwise', () => {
     const images = imagesSettingsSchema.parse({});
-    expect(images).toEqual({ horizonDays: 14, burstMargin: 10, lifecyclePreview: false, previewTimeoutSeconds: 100 });
+    expect(images).toEqual({ guardEveryMinutes: 15, horizonDays: 14, burstMargin: 10, lifecyclePreview: false, previewTimeoutSeconds: 100 });
     const registries = registriesSettingsSchema.parse({ 'registry.example.com': { usernameEnv: 'A', passwordEnv: 'B' } });
     expect([...retentionWarningHosts(images, registries)]).toEqual(['ghcr.io', 'registry.example.com']);
     expect([...retentionWarningHosts(imagesSettingsSchema.parse({ retentionWarningHosts: ['docker.io'] }), registries)]).toEqual(['registry-1.docker.io']);
