@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import { parse as parseYaml } from 'yaml';
+import { parseDefinitionFile } from '../core/definition-file.js';
 import type { Problem, SourceFile } from '../core/problems.js';
 import { commandDefinitionSchema, type CommandDefinition } from './definition.js';
 import { compileFormat } from './format.js';
@@ -27,19 +27,8 @@ export function loadCommandDefinitions(files: readonly SourceFile[], options: Co
   const definitions: { file: string; definition: CommandDefinition }[] = [];
 
   for (const file of files) {
-    let value: unknown;
-    try {
-      value = parseYaml(file.text);
-    } catch (err) {
-      problems.push({ file: file.path, field: '', message: `is not valid YAML: ${(err as Error).message}`, critical: true });
-      continue;
-    }
-    const parsed = commandDefinitionSchema.safeParse(value);
-    if (!parsed.success) {
-      for (const issue of parsed.error.issues) problems.push({ file: file.path, field: issue.path.join('.'), message: issue.message, critical: true });
-      continue;
-    }
-    const definition = parsed.data;
+    const definition = parseDefinitionFile(file, commandDefinitionSchema, problems);
+    if (!definition) continue;
     const before = problems.length;
     checkShape(file.path, definition, options, problems);
     if (problems.slice(before).some((p) => p.critical)) continue;

@@ -1,5 +1,5 @@
-import { parse as parseYaml } from 'yaml';
 import type { CommandRegistry } from '../commands/registry.js';
+import { parseDefinitionFile } from '../core/definition-file.js';
 import type { Problem, SourceFile } from '../core/problems.js';
 import { runbookDefinitionSchema, type RunbookDefinition, type RunbookStep } from './definition.js';
 import { STEP_OUTPUTS } from './outputs.js';
@@ -27,19 +27,8 @@ export function loadRunbooks(files: readonly SourceFile[], registry: CommandRegi
   const runbooks: RunbookDefinition[] = [];
   const outputs = options.outputs ?? STEP_OUTPUTS;
   for (const file of files) {
-    let value: unknown;
-    try {
-      value = parseYaml(file.text);
-    } catch (err) {
-      problems.push({ file: file.path, field: '', message: `is not valid YAML: ${(err as Error).message}`, critical: true });
-      continue;
-    }
-    const parsed = runbookDefinitionSchema.safeParse(value);
-    if (!parsed.success) {
-      for (const issue of parsed.error.issues) problems.push({ file: file.path, field: issue.path.join('.'), message: issue.message, critical: true });
-      continue;
-    }
-    const runbook = parsed.data;
+    const runbook = parseDefinitionFile(file, runbookDefinitionSchema, problems);
+    if (!runbook) continue;
     const before = problems.length;
     new RunbookChecker(file.path, runbook, registry, outputs, problems).check();
     if (runbooks.some((r) => r.id === runbook.id)) problems.push({ file: file.path, field: 'id', message: `runbook "${runbook.id}" is defined twice`, critical: true });
