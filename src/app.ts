@@ -36,6 +36,7 @@ import type { Clock } from './core/clock.js';
 import { LifeboatError } from './core/errors.js';
 import type { JobHandler, JobHandlers } from './core/jobs.js';
 import type { Logger } from './core/logger.js';
+import type { Message } from './core/message.js';
 import { MetricsRegistry } from './core/metrics.js';
 import {
   approvalsFromRunbookStore,
@@ -55,6 +56,7 @@ import type { ScanReport } from './images/report.js';
 import type { ScanDeps } from './images/scan.js';
 import { resolveRegistryCredentials, retentionWarningHosts } from './images/settings.js';
 import { incidentActionHandlers } from './incidents/action-handlers.js';
+import { renderIncidentList } from './incidents/card.js';
 import { CHANNEL_TRIAGE_METRIC, createChannelTriage } from './incidents/channel-triage.js';
 import { createIngest, INGEST_METRIC } from './incidents/ingest.js';
 import { IncidentNotifier, ingestOnlySink, NOTIFIER_METRIC } from './incidents/notifier.js';
@@ -308,6 +310,14 @@ export function buildApp(options: AppOptions): LifeboatApp {
     metrics,
   });
 
+  /** App Home: the open incidents and the job queue, read fresh each time someone opens it. */
+  const homeTab = async (): Promise<Message> => {
+    const open = renderIncidentList(await incidentStore.listOpen(20), 'open');
+    const counts = await dispatcher.jobCounts().catch(() => undefined);
+    const jobs = counts ? `running ${counts.active}, waiting ${counts.waiting + counts.delayed}, failed (kept) ${counts.failed}` : 'unknown (Redis is not answering)';
+    return { summary: open.summary, tone: open.tone, blocks: [...open.blocks, { type: 'divider' }, { type: 'header', text: 'Jobs' }, { type: 'text', text: jobs }] };
+  };
+
   if (config.slack.mode !== 'off' && config.slack.botToken) {
     slack = createSlackApp({
       botToken: config.slack.botToken,
@@ -318,6 +328,7 @@ export function buildApp(options: AppOptions): LifeboatApp {
       router,
       logger,
       bodyLimitBytes: config.http.maxBodyBytes,
+      homeSections: homeTab,
       onApiCall: (method, outcome) => metrics.increment('lifeboat_slack_api_calls_total', { method, outcome }),
       ...(config.notifications.alertChannels.length > 0
         ? { channelTriage: createChannelTriage({ sink: alertSink, settings: config.notifications, clock, logger: logger.child({ component: 'channel-triage' }), metrics }) }

@@ -10,7 +10,7 @@ import { SlackStandIn } from '../support/slack-standin.js';
 import { loadShippedRegistry } from '../support/router.js';
 import { testPrefix, testRedisUrl } from '../support/redis.js';
 import { until } from '../support/wait.js';
-import { slashCommandBody } from './slack/fixtures.js';
+import { appHomeOpenedBody, slashCommandBody } from './slack/fixtures.js';
 import { sendSigned } from './slack/signed-request.js';
 
 const SECRET = '0123456789abcdef0123456789abcdef';
@@ -125,6 +125,15 @@ describe('Lifeboat app (Slack HTTP mode, real Redis)', () => {
     expect(text).toMatch(/lifeboat_jobs\{state="completed"\} [1-9]/);
     expect(text).toMatch(/lifeboat_slack_api_calls_total\{method="chat.postMessage",outcome="ok"\} [1-9]/);
     expect(text).toMatch(/lifeboat_http_requests_total\{route="\/slack\/events",status="401"\} 1/);
+  });
+
+  it('shows open incidents and the job queue on App Home', async () => {
+    const answer = await sendSigned(`${base}/slack/events`, appHomeOpenedBody('U0HOME'), { secret: SECRET, contentType: 'application/json' });
+    expect(answer.status).toBe(200);
+    const view = await until(() => standIn.delivered('views.publish', (c) => c.params.user_id === 'U0HOME')[0], 'views.publish');
+    const text = JSON.stringify(view.params);
+    expect(text).toContain('No open incidents');
+    expect(text).toMatch(/running \d+, waiting \d+/);
   });
 
   it('records every attempt in the audit log', async () => {
