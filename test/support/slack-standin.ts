@@ -187,6 +187,8 @@ export class SlackStandIn {
         return { ok: true, channel, ts: params.ts, text: params.text, message: { text: params.text, blocks: params.blocks } };
       case 'views.publish':
         return { ok: true, view: { id: `V${this.nextTs().replace('.', '')}`, type: 'home', blocks: (params.view as { blocks?: unknown } | undefined)?.blocks } };
+      case 'views.open':
+        return { ok: true, view: { id: `V${this.nextTs().replace('.', '')}`, type: 'modal', callback_id: (params.view as { callback_id?: unknown } | undefined)?.callback_id } };
       case 'usergroups.list':
         return {
           ok: true,

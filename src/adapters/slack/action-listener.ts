@@ -5,14 +5,17 @@ import type { Logger } from '../../core/logger.js';
 import type { Message } from '../../core/message.js';
 import { textMessage } from '../../core/message.js';
 import { decodeActionId } from './action-ids.js';
+import { OPEN_COMMAND_MODAL, openCommandModal } from './command-modal.js';
 import type { InFlight } from './in-flight.js';
 import type { SlackSurface } from './slack-surface.js';
 import type { UserGroupResolver } from './user-groups.js';
+import type { SlackOutbox } from './web-api-outbox.js';
 
 /** What the button listener works with. */
 export interface ActionListenerDeps {
   router: ChatRouter;
   surface: SlackSurface;
+  outbox: SlackOutbox;
   groups: UserGroupResolver | undefined;
   inFlight: InFlight;
   logger: Logger;
@@ -27,6 +30,10 @@ export interface ActionListenerDeps {
 export function registerActionListener(app: App, deps: ActionListenerDeps): void {
   app.action<BlockAction>({ type: 'block_actions' }, async ({ ack, body, action }) => {
     await ack();
+    if (action.action_id === OPEN_COMMAND_MODAL) {
+      await openCommandModal(deps.outbox, body.trigger_id).catch((err: unknown) => deps.logger.error({ err }, 'Could not open the command modal'));
+      return;
+    }
     await deps.inFlight.run(() => runAction(body, action, deps));
   });
 }

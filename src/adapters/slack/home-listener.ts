@@ -2,6 +2,7 @@ import type { App } from '@slack/bolt';
 import type { Logger } from '../../core/logger.js';
 import type { Message } from '../../core/message.js';
 import { renderBlockKit } from './block-kit-renderer.js';
+import { commandModalButton } from './command-modal.js';
 import type { InFlight } from './in-flight.js';
 import type { SlackOutbox } from './web-api-outbox.js';
 
@@ -40,7 +41,7 @@ export function registerHomeListener(app: App, deps: { homeSections: HomeSection
         message = { summary: 'Lifeboat', tone: 'warning', blocks: [{ type: 'text', text: 'Lifeboat could not load this page; the details are in its log.' }] };
       }
       try {
-        await deps.outbox.call('views.publish', { user_id: event.user, view: { type: 'home', blocks: renderBlockKit(message).blocks } });
+        await deps.outbox.call('views.publish', { user_id: event.user, view: { type: 'home', blocks: [...renderBlockKit(message).blocks, commandModalButton()] } });
       } catch (err) {
         deps.logger.error({ err, userId: event.user }, 'Could not publish the App Home view');
       }

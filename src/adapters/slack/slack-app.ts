@@ -8,6 +8,7 @@ import { registerActionListener } from './action-listener.js';
 import { boltLogger } from './bolt-logger.js';
 import { registerChannelListener } from './channel-listener.js';
 import { registerCommandListener } from './command-listener.js';
+import { registerCommandModal } from './command-modal.js';
 import type { HomeSections } from './home-listener.js';
 import { placeholderHome, registerHomeListener } from './home-listener.js';
 import { InFlight } from './in-flight.js';
@@ -162,6 +163,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
   const deps = { router: options.router, outbox, surface, groups, inFlight, logger };
   registerCommandListener(app, options.slashCommand ?? '/lifeboat', deps);
   registerActionListener(app, deps);
+  registerCommandModal(app, deps);
   registerHomeListener(app, { homeSections: options.homeSections ?? placeholderHome, outbox, inFlight, logger });
   if (options.channelTriage) registerChannelListener(app, { triage: options.channelTriage, inFlight, logger });
 
