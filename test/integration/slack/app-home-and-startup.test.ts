@@ -39,6 +39,7 @@ describe('App Home', () => {
         { type: 'section', text: { type: 'mrkdwn', text: '• INC-1 api &lt;5xx&gt; spike', verbatim: true } },
         { type: 'header', text: { type: 'plain_text', text: 'Running jobs', emoji: true } },
         { type: 'section', text: { type: 'mrkdwn', text: '(none)', verbatim: true } },
+        { type: 'actions', elements: [{ type: 'button', action_id: 'lifeboat-open-command-modal', text: { type: 'plain_text', text: 'Run a command…' }, style: 'primary' }] },
       ],
     });
   });
