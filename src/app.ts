@@ -11,6 +11,7 @@ import { createSqsAlertPoller, type SqsAlertPoller } from './adapters/aws/sqs-al
 import { ConsoleSurface } from './adapters/console/console-surface.js';
 import { createDrillJobHandlers, drillRecoverySettings, type DrillRuntime } from './adapters/drill/index.js';
 import { createSnsHttpDeps } from './adapters/http/cert-fetcher.js';
+import { registerImagesApi } from './adapters/http/images-api.js';
 import { registerIncidentsApi } from './adapters/http/incidents-api.js';
 import { registerIntakeRoutes } from './adapters/http/intake-routes.js';
 import { LifeboatHttpServer } from './adapters/http/http-server.js';
@@ -23,6 +24,7 @@ import { RedisDigestIndex } from './adapters/redis/redis-digest-index.js';
 import { RedisEscalationStore } from './adapters/redis/redis-escalation-store.js';
 import { RedisIncidentStore } from './adapters/redis/redis-incident-store.js';
 import { RedisRunbookStore } from './adapters/redis/redis-runbook-store.js';
+import { RedisReportStore } from './adapters/redis/redis-report-store.js';
 import { RedisScaleRecordStore } from './adapters/redis/redis-scale-record-store.js';
 import { OciRegistryClient } from './adapters/registry/oci-registry-client.js';
 import { checkRedisHealth, createRedisClient, evictionPolicyWarning, waitForRedis } from './adapters/redis/redis-connection.js';
@@ -194,8 +196,11 @@ export function buildApp(options: AppOptions): LifeboatApp {
   metrics.declare(NOTIFIER_METRIC, 'counter', 'Incident card posts and updates, by kind.');
   metrics.declare(CHANNEL_TRIAGE_METRIC, 'counter', 'Messages read in alert channels, by outcome.');
   /** Every finished scan feeds the guard: findings become alerts, digests feed the tripwire. */
+  const latestReport = new RedisReportStore(producer, `${prefix}:images:latest`);
   const onReport = async (report: ScanReport): Promise<void> => {
     await digests.record(digestIndex(report));
+    const fleetWide = Object.keys(report.scope).length === 0;
+    if (fleetWide) await latestReport.save(JSON.stringify(report));
     await alertSink.accept(guardAlerts(report, clock.now()));
   };
   const world: World = options.world ?? { kind: 'aws' };
@@ -407,6 +412,7 @@ export function buildApp(options: AppOptions): LifeboatApp {
     for (const warning of intake.warnings) logger.info(warning);
     const api = registerIncidentsApi(http, { store: incidentStore, tokens: config.apiTokens, logger: logger.child({ component: 'api' }) });
     if (api.warning) logger.info(api.warning);
+    registerImagesApi(http, { latest: () => latestReport.latest(), tokens: config.apiTokens });
   }
   const poller: SqsAlertPoller | undefined =
     config.intake.sqs && role !== 'worker' && world.kind === 'aws'
