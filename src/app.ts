@@ -70,7 +70,7 @@ import { BullJobDispatcher, BullJobOutcomes, JobWorker } from './jobs/index.js';
 import { BullTimerScheduler, TimerWorker, TIMER_QUEUE } from './jobs/timers.js';
 import { DEFAULT_QUEUE } from './jobs/keys.js';
 import { queueLagSeconds } from './jobs/timers.js';
-import { createRecoveryJobs, type RecoveryDeps } from './recovery/index.js';
+import { createRecoveryJobs, type QueueOps, type RecoveryDeps } from './recovery/index.js';
 import { accessApprovals, checkImagesOutputs, createRunbooks, RunbookCatalog, type RunbookDefinition } from './runbooks/index.js';
 
 export type Role = 'all' | 'bot' | 'worker';
@@ -231,6 +231,14 @@ export function buildApp(options: AppOptions): LifeboatApp {
     logger: logger.child({ component: 'escalation' }),
     metrics,
     approvals: approvalsFromRunbookStore(runbookStore),
+    // The growing-after-mitigation rule reads the queue of a queue-backlog incident (SQS).
+    backlog: {
+      backlog: async (incident) => {
+        const queue = incident.target.queue;
+        if (!queue || !aws) return undefined;
+        return (await (await aws.queues()).approximateBacklog(queue)).visible;
+      },
+    },
   });
   for (const m of ESCALATION_METRIC_DECLARATIONS) metrics.declare(m.name, m.type, m.help);
   const consoleSurface = options.terminal ? new ConsoleSurface(options.terminal) : undefined;
@@ -532,7 +540,7 @@ interface WorldContext {
  * The job handlers of the shipped commands, over the real AWS account or a drill account. Built
  * here because handlers need real clients, which only the composition root may create.
  */
-function createWorldHandlers(world: World, ctx: WorldContext): { handlers: JobHandlers; close(): void } {
+function createWorldHandlers(world: World, ctx: WorldContext): { handlers: JobHandlers; queues: () => Promise<QueueOps>; close(): void } {
   const { config, clock, logger } = ctx;
   const scaleRecords = new RedisScaleRecordStore(ctx.producer, { key: `${ctx.prefix}:scale-records` });
   if (world.kind === 'drill') {
@@ -554,6 +562,7 @@ function createWorldHandlers(world: World, ctx: WorldContext): { handlers: JobHa
     });
     return {
       handlers: { ...createDrillJobHandlers(runtime), 'check-images': checkImages(runtime.scanDeps, config, ctx.onReport), ...recovery },
+      queues: () => Promise.resolve(p.queues),
       close: () => {},
     };
   }
@@ -571,7 +580,7 @@ function createWorldHandlers(world: World, ctx: WorldContext): { handlers: JobHa
   );
   // Recovery acts in one account and Region: the first configured target, else the one the
   // default credentials resolve to (known only after the scan deps have asked STS once).
-  let recovery: Promise<{ jobs: ReturnType<typeof createRecoveryJobs>; close(): void }> | undefined;
+  let recovery: Promise<{ jobs: ReturnType<typeof createRecoveryJobs>; queues: QueueOps; close(): void }> | undefined;
   const recoveryJobs = () =>
     (recovery ??= (async () => {
       await scan.prepare?.();
@@ -579,7 +588,7 @@ function createWorldHandlers(world: World, ctx: WorldContext): { handlers: JobHa
       if (!target) throw new LifeboatError('AWS_ERROR', 'No AWS account to act in: set AWS_REGION and credentials, or list aws.targets in lifeboat.yaml.');
       const ops = createRecoveryOps(target, { clock, logger, fetch: globalThis.fetch });
       const deps: RecoveryDeps = { account: target.account, region: target.region, ...ops, images: scan, scaleRecords, settings: config.recovery, clock };
-      return { jobs: createRecoveryJobs(deps), close: () => ops.destroy() };
+      return { jobs: createRecoveryJobs(deps), queues: ops.queues, close: () => ops.destroy() };
     })().catch((err: unknown) => {
       recovery = undefined; // the next command tries again (credentials may have been fixed)
       throw err;
@@ -587,6 +596,7 @@ function createWorldHandlers(world: World, ctx: WorldContext): { handlers: JobHa
   const lazy = (kind: 'rebuild' | 'redeploy' | 'scale'): JobHandler => async (data, jobCtx) => (await recoveryJobs()).jobs[kind](data, jobCtx);
   return {
     handlers: { 'check-images': checkImages(scan, config, ctx.onReport), rebuild: lazy('rebuild'), redeploy: lazy('redeploy'), scale: lazy('scale') },
+    queues: async () => (await recoveryJobs()).queues,
     close: () => {
       scan.destroy();
       void recovery?.then((r) => r.close(), () => {});

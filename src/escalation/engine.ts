@@ -57,7 +57,7 @@ export const SWEEP_TIMER_ID = 'escalation-sweep';
 
 export interface EscalationEngineDeps {
   settings: EscalationSettings;
-  incidents: Pick<IncidentStore, 'get' | 'list' | 'appendTimeline'>;
+  incidents: Pick<IncidentStore, 'get' | 'list' | 'appendTimeline'> & Partial<Pick<IncidentStore, 'transition'>>;
   state: EscalationStateStore;
   claims: ClaimStore;
   timers: TimerScheduler;
@@ -405,7 +405,9 @@ export class EscalationEngine {
     const details = await this.deps.incidents.get(incident.id, { timelineLimit: 100 });
     const ref = details ? lastHumanActivity(details.incident, details.timeline, now) : now;
     const reason = `the backlog is still growing ${formatDuration(now - mitigatedAt)} after ${incident.mitigatedBy ?? 'someone'} mitigated it: ${watch.baseline.toLocaleString('en-US')} → ${depth.toLocaleString('en-US')} messages`;
-    await this.begin(incident, 'restart', reason, { resumedFor: ref });
+    // The mitigation did not hold: the incident goes back to open (its card says so), then pages again.
+    const reopened = await this.deps.incidents.transition?.(incident.id, { type: 'reopen' }, { id: 'lifeboat', name: 'Lifeboat' });
+    await this.begin(reopened?.ok ? reopened.incident : incident, 'restart', reason, { resumedFor: ref });
     await this.deps.claims.complete(key, this.owner, CLAIM_DONE_TTL_MS);
   }
 

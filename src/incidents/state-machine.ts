@@ -21,7 +21,8 @@ const TRANSITIONS: Readonly<Record<IncidentState, Partial<Record<IncidentActionT
   // Snoozing an open incident acknowledges it: whoever silences it has seen it.
   open: { ack: 'acknowledged', mitigate: 'mitigated', resolve: 'resolved', snooze: 'acknowledged' },
   acknowledged: { mitigate: 'mitigated', resolve: 'resolved', snooze: 'acknowledged' },
-  mitigated: { resolve: 'resolved', snooze: 'mitigated' },
+  // A mitigation that did not hold (a backlog still growing) puts the incident back to open.
+  mitigated: { resolve: 'resolved', snooze: 'mitigated', reopen: 'open' },
   resolved: { reopen: 'open' },
 };
 

@@ -307,6 +307,7 @@ describe('stuck incidents', () => {
     const timeline = await h.escalationTimeline(id);
     expect(timeline).toContain('Escalation starts again (the backlog is still growing 17 min after ana mitigated it: 1,200 → 1,600 messages): policy queues, 1 step.');
     expect(h.chat.thread.some((t) => t.message.summary.startsWith('Escalation starts again (the backlog'))).toBe(true);
+    expect((await h.store.get(id))?.incident.state).toBe('open'); // the mitigation did not hold: re-opened
     await h.advance(HOUR, true);
     expect(h.chat.dms).toHaveLength(2);
   });

@@ -28,7 +28,7 @@ describe('incident state machine', () => {
     expect(table).toEqual({
       open: { ack: 'acknowledged', mitigate: 'mitigated', resolve: 'resolved', reopen: 'refused: not-resolved', snooze: 'acknowledged' },
       acknowledged: { ack: 'refused: already-acknowledged', mitigate: 'mitigated', resolve: 'resolved', reopen: 'refused: not-resolved', snooze: 'acknowledged' },
-      mitigated: { ack: 'refused: already-mitigated', mitigate: 'refused: already-mitigated', resolve: 'resolved', reopen: 'refused: not-resolved', snooze: 'mitigated' },
+      mitigated: { ack: 'refused: already-mitigated', mitigate: 'refused: already-mitigated', resolve: 'resolved', reopen: 'open', snooze: 'mitigated' },
       resolved: { ack: 'refused: already-resolved', mitigate: 'refused: already-resolved', resolve: 'refused: already-resolved', reopen: 'open', snooze: 'refused: already-resolved' },
     });
   });
