@@ -38,7 +38,7 @@ import type { Clock } from './core/clock.js';
 import { LifeboatError, userFacingMessage } from './core/errors.js';
 import type { JobHandler, JobHandlers } from './core/jobs.js';
 import type { Logger } from './core/logger.js';
-import type { Message } from './core/message.js';
+import { FILL_IN_COMMAND_ACTION, type Message } from './core/message.js';
 import { MetricsRegistry } from './core/metrics.js';
 import {
   approvalsFromRunbookStore,
@@ -346,7 +346,13 @@ export function buildApp(options: AppOptions): LifeboatApp {
       runbooks: runbooks.builtins,
       escalation: createEscalationBuiltins({ engine: escalationEngine, incidents: incidentStore, state: escalationStore, clock }),
     }),
-    actionHandlers: { ...incidentActionHandlers(), ...runbooks.actionHandlers },
+    actionHandlers: {
+      ...incidentActionHandlers(),
+      ...runbooks.actionHandlers,
+      // Surfaces without modals (the terminal) show the command to complete and type.
+      [FILL_IN_COMMAND_ACTION]: (request) =>
+        Promise.resolve({ summary: 'Type this, with your values:', blocks: [{ type: 'text', text: 'Type this, with your values:' }, { type: 'code', text: request.value }] }),
+    },
     jobs: dispatcher,
     jobKinds,
     audit,

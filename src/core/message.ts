@@ -38,3 +38,9 @@ export interface Message {
 export function textMessage(text: string, tone?: Tone): Message {
   return { summary: text, tone, blocks: [{ type: 'text', text }] };
 }
+
+/**
+ * An action whose value is command text for a person to complete (a runbook's missing inputs).
+ * Slack opens its command modal with the text filled in; other surfaces show the text to type.
+ */
+export const FILL_IN_COMMAND_ACTION = 'fill-in-command';

@@ -5,7 +5,7 @@ import { userFacingMessage } from '../core/errors.js';
 import { shortId } from '../core/ids.js';
 import type { FinishedJob, JobOutcomeSource, JobOutputs } from '../core/jobs.js';
 import type { Logger } from '../core/logger.js';
-import { textMessage, type Message, type Tone } from '../core/message.js';
+import { textMessage, type Message, type Tone, FILL_IN_COMMAND_ACTION } from '../core/message.js';
 import { classifyWith, type RunbookCatalog } from './catalog.js';
 import { actorName, renderChecklist, renderNote, renderRuns, RUNBOOK_ACTION_IDS } from './checklist.js';
 import type { RunbookDefinition } from './definition.js';
@@ -851,6 +851,8 @@ export class RunbookEngine {
             { type: 'text', text: `To start ${runbook.title}, Lifeboat needs:` },
             { type: 'list', items: missing },
             { type: 'code', text: `${base} with ${[...given, ...needed].join(' ')}` },
+            // Slack: a modal with this text to complete; the terminal: the text to type.
+            { type: 'actions', actions: [{ id: FILL_IN_COMMAND_ACTION, label: 'Fill in the inputs…', value: `${base} with ${[...given, ...needed].join(' ')}`, style: 'primary' }] },
           ],
         },
       };

@@ -136,6 +136,11 @@ describe('Lifeboat app (Slack HTTP mode, real Redis)', () => {
     expect(text).toMatch(/running \d+, waiting \d+/);
   });
 
+  it('shows the command to complete where no modal exists (a runbook\'s missing inputs in the terminal)', async () => {
+    const reply = await app.router.handleAction({ actionId: 'fill-in-command', value: 'runbook start queue-backlog with queue=…', requester: { userId: 'console' }, conversation: { surface: 'console', channel: 'terminal' } });
+    expect(reply?.blocks).toContainEqual({ type: 'code', text: 'runbook start queue-backlog with queue=…' });
+  });
+
   it('records every attempt in the audit log', async () => {
     const reply = await app.router.handleCommand({ text: 'audit 50', requester: { userId: 'console' }, conversation: { surface: 'console', channel: 'terminal' } });
     const text = JSON.stringify(reply);

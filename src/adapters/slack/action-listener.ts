@@ -3,7 +3,7 @@ import type { ActionRequest, ChatRouter, Conversation } from '../../chat/ports.j
 import { userFacingMessage } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { Message } from '../../core/message.js';
-import { textMessage } from '../../core/message.js';
+import { FILL_IN_COMMAND_ACTION, textMessage } from '../../core/message.js';
 import { decodeActionId } from './action-ids.js';
 import { OPEN_COMMAND_MODAL, openCommandModal } from './command-modal.js';
 import type { InFlight } from './in-flight.js';
@@ -30,8 +30,10 @@ export interface ActionListenerDeps {
 export function registerActionListener(app: App, deps: ActionListenerDeps): void {
   app.action<BlockAction>({ type: 'block_actions' }, async ({ ack, body, action }) => {
     await ack();
-    if (action.action_id === OPEN_COMMAND_MODAL) {
-      await openCommandModal(deps.outbox, body.trigger_id).catch((err: unknown) => deps.logger.error({ err }, 'Could not open the command modal'));
+    const fillIn = decodeActionId(action.action_id) === FILL_IN_COMMAND_ACTION;
+    if (action.action_id === OPEN_COMMAND_MODAL || fillIn) {
+      const initial = fillIn && 'value' in action && typeof action.value === 'string' ? action.value : undefined;
+      await openCommandModal(deps.outbox, body.trigger_id, initial).catch((err: unknown) => deps.logger.error({ err }, 'Could not open the command modal'));
       return;
     }
     await deps.inFlight.run(() => runAction(body, action, deps));

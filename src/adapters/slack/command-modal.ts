@@ -19,8 +19,11 @@ export function commandModalButton(): object {
   return { type: 'actions', elements: [{ type: 'button', action_id: OPEN_COMMAND_MODAL, text: { type: 'plain_text', text: 'Run a command…' }, style: 'primary' }] };
 }
 
-/** Opens the "Run a command" modal for a button press (needs the press's trigger id, valid for 3 s). */
-export async function openCommandModal(outbox: SlackOutbox, triggerId: string): Promise<void> {
+/**
+ * Opens the "Run a command" modal for a button press (needs the press's trigger id, valid for
+ * 3 s), optionally with text to complete (a runbook's missing inputs).
+ */
+export async function openCommandModal(outbox: SlackOutbox, triggerId: string, initialText?: string): Promise<void> {
   await outbox.call('views.open', {
     trigger_id: triggerId,
     view: {
@@ -34,7 +37,11 @@ export async function openCommandModal(outbox: SlackOutbox, triggerId: string): 
           type: 'input',
           block_id: BLOCK_ID,
           label: { type: 'plain_text', text: 'What you would type after /lifeboat' },
-          element: { type: 'plain_text_input', action_id: INPUT_ID, placeholder: { type: 'plain_text', text: 'check images prod/api' } },
+          element: {
+            type: 'plain_text_input',
+            action_id: INPUT_ID,
+            ...(initialText ? { initial_value: initialText.slice(0, 3000) } : { placeholder: { type: 'plain_text', text: 'check images prod/api' } }),
+          },
         },
       ],
     },

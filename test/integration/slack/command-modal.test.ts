@@ -34,6 +34,15 @@ describe('the command modal (interactivity: modals)', () => {
     expect(h.router.actions).toEqual([]); // the router never sees the Slack-only button
   });
 
+  it('opens the modal with a runbook\'s command filled in when "Fill in the inputs…" is pressed', async () => {
+    h = await startHarness();
+    const text = 'runbook start image-unavailable for inc-abc123 with ref=v42';
+    await sendSigned(h.eventsUrl, blockActionsBody({ actionId: 'fill-in-command:3', value: text }), { secret: SIGNING_SECRET });
+    const opened = await h.standIn.waitForCall((c) => c.method === 'views.open');
+    expect(JSON.stringify(opened.params)).toContain(`"initial_value":"${text}"`);
+    expect(h.router.actions).toEqual([]);
+  });
+
   it('runs the typed text through the router as the submitter and answers in their DM', async () => {
     h = await startHarness();
     const answer = await sendSigned(h.eventsUrl, viewSubmissionBody('check images prod/api'), { secret: SIGNING_SECRET });

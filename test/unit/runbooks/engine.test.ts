@@ -315,6 +315,10 @@ steps:
     const missing = await h.say('runbook start test-image with cluster=prod');
     expect(messageText(missing)).toContain('service — the service');
     expect(messageText(missing)).toContain('runbook start test-image with cluster=prod service=…');
+    // The same text as a "Fill in" action: Slack opens a modal with it, the terminal shows it to type.
+    expect(missing.blocks.flatMap((b) => (b.type === 'actions' ? b.actions : []))).toEqual([
+      { id: 'fill-in-command', label: 'Fill in the inputs…', value: 'runbook start test-image with cluster=prod service=…', style: 'primary' },
+    ]);
     const flag = await h.say('runbook start test-image with cluster=prod service=api --digest sha256:00');
     expect(flag.tone).toBe('warning');
     const sneaky = await h.say('runbook start test-image with cluster=prod service=api;reboot');
