@@ -328,7 +328,10 @@ export function buildApp(options: AppOptions): LifeboatApp {
         const details = await incidentStore.get(id, { timelineLimit: 0 });
         if (!details) return undefined;
         const i = details.incident;
-        return { id: i.id, class: i.class, title: i.title, summary: i.summary, severity: i.severity, pullFailure: i.pullFailure, target: { ...i.target } };
+        // The checklist goes in the thread under the incident's card, where the team already looks.
+        const card = await cardRefs.get(i.id);
+        const thread = card ? { surface: card.surface, channel: card.channel, threadTs: card.ts } : undefined;
+        return { id: i.id, class: i.class, title: i.title, summary: i.summary, severity: i.severity, pullFailure: i.pullFailure, target: { ...i.target }, ...(thread ? { thread } : {}) };
       },
     },
     confirmTtlMs: config.confirmations.ttlMs,
