@@ -70,7 +70,7 @@ import { BullJobDispatcher, BullJobOutcomes, JobWorker } from './jobs/index.js';
 import { BullTimerScheduler, TimerWorker, TIMER_QUEUE } from './jobs/timers.js';
 import { DEFAULT_QUEUE } from './jobs/keys.js';
 import { queueLagSeconds } from './jobs/timers.js';
-import { createRecoveryJobs, type QueueOps, type RecoveryDeps } from './recovery/index.js';
+import { createDiagnoseJob, createRecoveryJobs, type QueueOps, type RecoveryDeps } from './recovery/index.js';
 import { accessApprovals, checkImagesOutputs, createRunbooks, RunbookCatalog, type RunbookDefinition } from './runbooks/index.js';
 
 export type Role = 'all' | 'bot' | 'worker';
@@ -82,7 +82,7 @@ const IMAGE_GUARD_TIMER = 'image-guard';
 export type World = { kind: 'aws' } | { kind: 'drill'; runtime: DrillRuntime };
 
 /** Every job kind this build ships, whichever world it runs in. */
-export const SHIPPED_JOB_KINDS = ['check-images', 'rebuild', 'redeploy', 'scale', 'heartbeats', 'drill', 'drill-list', 'drill-status'] as const;
+export const SHIPPED_JOB_KINDS = ['check-images', 'rebuild', 'redeploy', 'scale', 'diagnose-service', 'heartbeats', 'drill', 'drill-list', 'drill-status'] as const;
 
 export interface AppOptions {
   config: Readonly<Config>;
@@ -570,7 +570,12 @@ function createWorldHandlers(world: World, ctx: WorldContext): { handlers: JobHa
       sleep: runtime.sleep,
     });
     return {
-      handlers: { ...createDrillJobHandlers(runtime), 'check-images': checkImages(runtime.scanDeps, config, ctx.onReport), ...recovery },
+      handlers: {
+        ...createDrillJobHandlers(runtime),
+        'check-images': checkImages(runtime.scanDeps, config, ctx.onReport),
+        ...recovery,
+        'diagnose-service': createDiagnoseJob({ audit: p.audit }),
+      },
       queues: () => Promise.resolve(p.queues),
       close: () => {},
     };
@@ -589,7 +594,7 @@ function createWorldHandlers(world: World, ctx: WorldContext): { handlers: JobHa
   );
   // Recovery acts in one account and Region: the first configured target, else the one the
   // default credentials resolve to (known only after the scan deps have asked STS once).
-  let recovery: Promise<{ jobs: ReturnType<typeof createRecoveryJobs>; queues: QueueOps; close(): void }> | undefined;
+  let recovery: Promise<{ jobs: ReturnType<typeof createRecoveryJobs>; diagnose: JobHandler; queues: QueueOps; close(): void }> | undefined;
   const recoveryJobs = () =>
     (recovery ??= (async () => {
       await scan.prepare?.();
@@ -597,14 +602,20 @@ function createWorldHandlers(world: World, ctx: WorldContext): { handlers: JobHa
       if (!target) throw new LifeboatError('AWS_ERROR', 'No AWS account to act in: set AWS_REGION and credentials, or list aws.targets in lifeboat.yaml.');
       const ops = createRecoveryOps(target, { clock, logger, fetch: globalThis.fetch });
       const deps: RecoveryDeps = { account: target.account, region: target.region, ...ops, images: scan, scaleRecords, settings: config.recovery, clock };
-      return { jobs: createRecoveryJobs(deps), queues: ops.queues, close: () => ops.destroy() };
+      return { jobs: createRecoveryJobs(deps), diagnose: createDiagnoseJob({ audit: ops.audit }), queues: ops.queues, close: () => ops.destroy() };
     })().catch((err: unknown) => {
       recovery = undefined; // the next command tries again (credentials may have been fixed)
       throw err;
     }));
   const lazy = (kind: 'rebuild' | 'redeploy' | 'scale'): JobHandler => async (data, jobCtx) => (await recoveryJobs()).jobs[kind](data, jobCtx);
   return {
-    handlers: { 'check-images': checkImages(scan, config, ctx.onReport), rebuild: lazy('rebuild'), redeploy: lazy('redeploy'), scale: lazy('scale') },
+    handlers: {
+      'check-images': checkImages(scan, config, ctx.onReport),
+      rebuild: lazy('rebuild'),
+      redeploy: lazy('redeploy'),
+      scale: lazy('scale'),
+      'diagnose-service': async (data, jobCtx) => (await recoveryJobs()).diagnose(data, jobCtx),
+    },
     queues: async () => (await recoveryJobs()).queues,
     close: () => {
       scan.destroy();

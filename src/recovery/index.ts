@@ -12,6 +12,8 @@ import { createScaleJob } from './scale.js';
 
 export type { RecoveryDeps } from './deps.js';
 export type * from './ports.js';
+export type * from './diagnose-ports.js';
+export { createDiagnoseJob, auditService, diagnoseOutputs, type Finding, type DiagnoseOutputs } from './diagnose.js';
 export { recoverySettingsSchema, DEFAULT_RECOVERY_SETTINGS, type RecoverySettings } from './settings.js';
 export { MemoryScaleRecordStore } from './memory-scale-records.js';
 export { overdueScaleRecords, scaleRecordKey, desiredTasks } from './scale.js';

@@ -8,6 +8,7 @@ import { STSClient } from '@aws-sdk/client-sts';
 import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
 import type { AwsTarget } from '../../images/settings.js';
+import type { ServiceAuditReader } from '../../recovery/diagnose-ports.js';
 import type { CodeBuildOps, EcsOps, ImageConfigReader, QueueOps, ScalingOps } from '../../recovery/ports.js';
 import { createAssumeRoleProvider, sessionNameFor } from './assume-role.js';
 import { SdkCodeBuildOps } from './sdk-codebuild-ops.js';
@@ -15,6 +16,7 @@ import { SdkEcrImageConfigReader } from './sdk-ecr-image-config.js';
 import { SdkEcsOps } from './sdk-ecs-ops.js';
 import { SdkQueueOps } from './sdk-queue-ops.js';
 import { SdkScalingOps } from './sdk-scaling-ops.js';
+import { SdkServiceAudit } from './sdk-service-audit.js';
 
 /** The recovery ports for one account and Region, and a way to close their sockets. */
 export interface RecoveryOps {
@@ -23,6 +25,8 @@ export interface RecoveryOps {
   queues: QueueOps;
   scaling: ScalingOps;
   imageConfig: ImageConfigReader;
+  /** `diagnose` (job `diagnose-service`): read-only audit of a service's configuration. */
+  audit: ServiceAuditReader;
   destroy(): void;
 }
 
@@ -58,6 +62,7 @@ export function createRecoveryOps(target: Pick<AwsTarget, 'account' | 'region' |
     queues: new SdkQueueOps(clients.sqs, clients.cloudwatch, { account, region, clock: options.clock }),
     scaling: new SdkScalingOps(clients.scaling, { account, region }),
     imageConfig: new SdkEcrImageConfigReader(clients.ecr, { region, fetch: options.fetch }),
+    audit: new SdkServiceAudit(clients.ecs, clients.scaling, { account, region }),
     destroy: () => Object.values(clients).forEach((c) => c.destroy()),
   };
 }

@@ -20,6 +20,7 @@ export {
   type AccountSource,
   type DrillPortOptions,
 } from './ports.js';
+export { DrillServiceAudit } from './service-audit.js';
 export { createDrillJobHandlers, DRILL_JOB_KINDS } from './builtins.js';
 export { renderDrillStart, renderDrillStatus, renderScenarioList } from './render.js';
 export { SCENARIOS, findScenario } from './scenarios/index.js';

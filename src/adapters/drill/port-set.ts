@@ -6,6 +6,7 @@ import { MemoryCache } from '../../images/cache.js';
 import type { ImageIndex } from '../../images/oci-index.js';
 import type { EcrReader, EcsReader, EcsServiceRevision, EcsTaskDefinition, ImmutableCache, RegistryClient } from '../../images/ports.js';
 import type { ScanDeps } from '../../images/scan.js';
+import type { ServiceAuditReader } from '../../recovery/diagnose-ports.js';
 import type { CodeBuildOps, EcsOps, ImageConfigReader, QueueOps, ScalingOps } from '../../recovery/ports.js';
 import type { RecoverySettings } from '../../recovery/settings.js';
 import type { Clock } from '../../core/clock.js';
@@ -24,6 +25,7 @@ import {
   type AccountSource,
   type DrillPortOptions,
 } from './ports.js';
+import { DrillServiceAudit } from './service-audit.js';
 
 /** The drill's stand-ins for every AWS and registry port. */
 export interface DrillPorts {
@@ -45,6 +47,8 @@ export interface DrillPorts {
   scaling: ScalingOps;
   /** recovery: `RecoveryDeps.imageConfig`. */
   imageConfig: ImageConfigReader;
+  /** recovery: `createDiagnoseJob({ audit })`. */
+  audit: ServiceAuditReader;
 }
 
 const UNLIMITED = { ratePerSecond: 1_000_000, burst: 1_000_000, maxInFlight: 64 };
@@ -62,6 +66,7 @@ export function drillPorts(source: AccountSource, options: DrillPortOptions = {}
     queues: new DrillQueueOps(source, options),
     scaling: new DrillScalingOps(source, options),
     imageConfig: new DrillImageConfigReader(source, options),
+    audit: new DrillServiceAudit(source, options),
   };
 }
 

@@ -62,8 +62,8 @@ describe("e2e: ecs-footguns (a team's first ECS service)", () => {
     });
     await hold.held;
     expect(stepLines(mid)).toEqual([
-      // `diagnose` has no job yet: the audit step is skipped and the notes say the finding is not known.
-      expect.stringMatching(/^↷ 1\. Audit the task definition and the service · diagnose prod\/orders-api — skipped: .*onFailure: skip/),
+      // The audit over the drill account finds the four first-ECS-service misconfigurations.
+      '✓ 1. Audit the task definition and the service · diagnose prod/orders-api — done: prod/orders-api: 4 misconfigurations found.',
       '✓ 2. Health-check grace period against start-up time · note — done: noted in the thread',
       '✓ 3. Log driver and log group · note — done: noted in the thread',
       '✓ 4. Task role versus execution role · note — done: noted in the thread',
@@ -79,7 +79,7 @@ describe("e2e: ecs-footguns (a team's first ECS service)", () => {
     running.push(second);
     await until(async () => / completed: /.test((await second.say(`runbook status ${runId}`)).summary), 'the redeploy to finish after the restart', 20_000);
     const done = await walk(second, runId);
-    expect(done.summary).toBe('Runbook Tasks fail to start completed: 7 done, 1 skipped.');
+    expect(done.summary).toBe('Runbook Tasks fail to start completed: 8 done, 0 skipped.');
     expect(stepLines(done).at(-1)).toBe('✓ 8. Redeploy with the fixes · redeploy prod/orders-api — done: Redeployed prod/orders-api: steady state with 2/2 tasks');
 
     const health = runtime.current()?.healthy();
