@@ -47,6 +47,9 @@ async function main(): Promise<number> {
       break;
   }
 
+  // Each drill starts from a clean slate: its own key prefix, so a second run does not show the
+  // first run's incidents or resume its runbooks (the embedded Redis keeps its data between runs).
+  if (cli.command === 'drill' && !process.env.LIFEBOAT_REDIS_PREFIX) process.env.LIFEBOAT_REDIS_PREFIX = `lifeboat-drill-${Date.now().toString(36)}`;
   const checked = await checkEverything(process.env, packageRoot, SHIPPED_JOB_KINDS);
   const critical = checked.problems.filter((p) => p.critical);
   if (critical.length > 0 || !checked.config) {
