@@ -67,9 +67,8 @@ import { INTAKE_METRICS } from './intake/metrics.js';
 import type { Alert } from './intake/alert.js';
 import type { AlertSink } from './intake/sink.js';
 import { BullJobDispatcher, BullJobOutcomes, JobWorker } from './jobs/index.js';
-import { BullTimerScheduler, TimerWorker, TIMER_QUEUE } from './jobs/timers.js';
 import { DEFAULT_QUEUE } from './jobs/keys.js';
-import { queueLagSeconds } from './jobs/timers.js';
+import { BullTimerScheduler, queueLagSeconds, TimerWorker, TIMER_QUEUE } from './jobs/timers.js';
 import { createDiagnoseJob, createRecoveryJobs, type QueueOps, type RecoveryDeps } from './recovery/index.js';
 import { accessApprovals, checkImagesOutputs, createRunbooks, RunbookCatalog, type RunbookDefinition } from './runbooks/index.js';
 

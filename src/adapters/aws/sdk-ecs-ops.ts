@@ -19,6 +19,7 @@ import {
 import { LifeboatError } from '../../core/errors.js';
 import { partitionOf } from '../../images/image-reference.js';
 import type { EcsOps, EcsServiceState, EcsTaskState, RegisterRevisionInput, UpdateServiceInput } from '../../recovery/ports.js';
+import { deploymentBase, serviceBase } from './ecs-service-mapping.js';
 import { opsCall, type OpsCallContext } from './ops-call.js';
 import { lastSegment, toEpochMs } from './sdk-call.js';
 
@@ -122,25 +123,11 @@ export class SdkEcsOps implements EcsOps {
 function toServiceState(s: Service): EcsServiceState {
   const breaker = s.deploymentConfiguration?.deploymentCircuitBreaker;
   return {
-    arn: s.serviceArn ?? '',
-    name: s.serviceName ?? lastSegment(s.serviceArn ?? ''),
-    clusterArn: s.clusterArn ?? '',
-    status: s.status ?? 'ACTIVE',
-    desiredCount: s.desiredCount ?? 0,
-    runningCount: s.runningCount ?? 0,
-    pendingCount: s.pendingCount ?? 0,
-    ...(s.taskDefinition !== undefined ? { taskDefinition: s.taskDefinition } : {}),
+    ...serviceBase(s),
     deployments: (s.deployments ?? []).map((d) => ({
-      id: d.id ?? '',
-      status: d.status ?? '',
-      taskDefinition: d.taskDefinition ?? '',
-      desiredCount: d.desiredCount ?? 0,
-      runningCount: d.runningCount ?? 0,
-      pendingCount: d.pendingCount ?? 0,
+      ...deploymentBase(d),
       failedTasks: d.failedTasks ?? 0,
-      ...(d.rolloutState !== undefined ? { rolloutState: d.rolloutState } : {}),
       ...(d.rolloutStateReason !== undefined ? { rolloutStateReason: d.rolloutStateReason } : {}),
-      ...(d.createdAt !== undefined ? { createdAt: toEpochMs(d.createdAt) } : {}),
       ...(d.updatedAt !== undefined ? { updatedAt: toEpochMs(d.updatedAt) } : {}),
     })),
     events: (s.events ?? []).map((e) => ({ id: e.id ?? '', message: e.message ?? '', ...(e.createdAt !== undefined ? { createdAt: toEpochMs(e.createdAt) } : {}) })),

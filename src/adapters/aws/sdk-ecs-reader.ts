@@ -23,6 +23,7 @@ import type {
   Page,
 } from '../../images/ports.js';
 import { partitionOf } from '../../images/image-reference.js';
+import { deploymentBase, serviceBase } from './ecs-service-mapping.js';
 import { awsCall, lastSegment as nameOf, toEpochMs as toMs } from './sdk-call.js';
 
 /** Options of `SdkEcsReader`. */
@@ -102,24 +103,8 @@ function page<T>(items: T[], nextToken: string | undefined): Page<T> {
 
 function toService(s: Service): EcsService {
   return {
-    arn: s.serviceArn ?? '',
-    name: s.serviceName ?? nameOf(s.serviceArn ?? ''),
-    clusterArn: s.clusterArn ?? '',
-    status: s.status ?? 'ACTIVE',
-    desiredCount: s.desiredCount ?? 0,
-    runningCount: s.runningCount ?? 0,
-    pendingCount: s.pendingCount ?? 0,
-    ...(s.taskDefinition !== undefined ? { taskDefinition: s.taskDefinition } : {}),
-    deployments: (s.deployments ?? []).map((d) => ({
-      id: d.id ?? '',
-      status: d.status ?? '',
-      taskDefinition: d.taskDefinition ?? '',
-      desiredCount: d.desiredCount ?? 0,
-      runningCount: d.runningCount ?? 0,
-      pendingCount: d.pendingCount ?? 0,
-      ...(d.rolloutState !== undefined ? { rolloutState: d.rolloutState } : {}),
-      ...(d.createdAt !== undefined ? { createdAt: toMs(d.createdAt) } : {}),
-    })),
+    ...serviceBase(s),
+    deployments: (s.deployments ?? []).map(deploymentBase),
     currentRevisions: (s.currentServiceRevisions ?? []).flatMap((r) =>
       r.arn === undefined
         ? []
