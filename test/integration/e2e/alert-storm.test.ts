@@ -5,39 +5,28 @@
  * (one target per run), rebuilds `v1` and redeploys — the first one across a Lifeboat restart in
  * the middle of its rebuild, the other three at the same time.
  */
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { STORM_SERVICES } from '../../../src/adapters/drill/scenarios/alert-storm.js';
 import {
   describeDetection,
-  drillRuntime,
-  e2ePrefix,
+  lifeboatLab,
+  type LifeboatProcess,
   messageText,
   runIdOf,
-  shippedDefinitions,
-  startLifeboat,
   stepLines,
   timelineOf,
   until,
   walk,
-  type LifeboatProcess,
 } from './harness.js';
 
-const running: LifeboatProcess[] = [];
-afterEach(async () => {
-  for (const lb of running.splice(0)) await lb.stop();
-});
+const lab = lifeboatLab('storm');
 
 const BROKEN = STORM_SERVICES.filter((s) => s.loses).map((s) => s.name);
 
 describe('e2e: alert-storm (thousands of alerts, a handful of incidents)', () => {
   it('detects the incident among the storm; image-unavailable per broken service, the first across a restart, brings every service back', async () => {
-    const definitions = await shippedDefinitions();
-    const runtime = drillRuntime();
-    const prefix = e2ePrefix('storm');
-    const startBuild = vi.spyOn(runtime.ports.codebuild, 'startBuild');
-    const updateService = vi.spyOn(runtime.ports.ecs, 'updateService');
-    const first = await startLifeboat({ prefix, runtime, ...definitions });
-    running.push(first);
+    const { runtime, launch, startBuild, updateService } = await lab.setUp();
+    const first = await launch();
 
     const { detection } = await runtime.start('alert-storm');
     console.log(describeDetection('alert-storm', runtime.status().detection));
@@ -72,8 +61,7 @@ describe('e2e: alert-storm (thousands of alerts, a handful of incidents)', () =>
     await first.stop();
     hold.release();
 
-    const second = await startLifeboat({ prefix, runtime, ...definitions });
-    running.push(second);
+    const second = await launch();
     await until(async () => stepLines(await second.say(`runbook status ${firstRun}`)).some((l) => l.startsWith('✓ 4. Rebuild and push')), 'the rebuild to finish after the restart', 20_000);
     const results = [await walk(second, firstRun)];
     // The other three at once, as three people would, each on their own service.

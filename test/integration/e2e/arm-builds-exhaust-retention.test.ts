@@ -5,28 +5,22 @@
  * redeploy), then queue-backlog scales it for the backlog, watches the drain and scales it back —
  * with Lifeboat restarted while the drain is being watched.
  */
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Message } from '../../../src/core/message.js';
 import {
   describeDetection,
-  drillRuntime,
-  e2ePrefix,
+  lifeboatLab,
+  type LifeboatProcess,
   messageText,
   runIdOf,
   runJob,
-  shippedDefinitions,
-  startLifeboat,
   stepLines,
   timelineOf,
   until,
   walk,
-  type LifeboatProcess,
 } from './harness.js';
 
-const running: LifeboatProcess[] = [];
-afterEach(async () => {
-  for (const lb of running.splice(0)) await lb.stop();
-});
+const lab = lifeboatLab('arm');
 
 /** The open incidents' list lines, by id. */
 async function openIncidents(lb: LifeboatProcess): Promise<Map<string, string>> {
@@ -44,14 +38,9 @@ function codeOf(message: Message): string | undefined {
 
 describe('e2e: arm-builds-exhaust-retention (a keep-30 count rule and the hooks worker)', () => {
   it('detects the pull failure and the backlog; image-unavailable restores the worker, queue-backlog drains the queue across a restart and scales back', async () => {
-    const definitions = await shippedDefinitions();
-    const runtime = drillRuntime();
-    const prefix = e2ePrefix('arm');
-    const startBuild = vi.spyOn(runtime.ports.codebuild, 'startBuild');
-    const updateService = vi.spyOn(runtime.ports.ecs, 'updateService');
+    const { runtime, launch, startBuild, updateService } = await lab.setUp();
     const registerTarget = vi.spyOn(runtime.ports.scaling, 'registerScalableTarget');
-    const first = await startLifeboat({ prefix, runtime, ...definitions });
-    running.push(first);
+    const first = await launch();
 
     const { detection } = await runtime.start('arm-builds-exhaust-retention');
     console.log(describeDetection('arm-builds-exhaust-retention', runtime.status().detection));
@@ -102,8 +91,7 @@ describe('e2e: arm-builds-exhaust-retention (a keep-30 count rule and the hooks 
     await first.stop();
     hold.release();
 
-    const second = await startLifeboat({ prefix, runtime, ...definitions });
-    running.push(second);
+    const second = await launch();
     await until(async () => stepLines(await second.say(`runbook status ${drain}`)).some((l) => l.startsWith('✓ 2. Scale workers')), 'the drain to finish after the restart', 20_000);
     const drained = await walk(second, drain);
     expect(stepLines(drained)).toEqual([

@@ -4,37 +4,25 @@
  * for it and presses its buttons. Lifeboat is restarted while the rebuild watches its CodeBuild
  * build; the new process picks the run up where it was, and nothing is done twice.
  */
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   describeDetection,
-  drillRuntime,
-  e2ePrefix,
   incidentIds,
+  lifeboatLab,
   messageText,
   runIdOf,
-  shippedDefinitions,
-  startLifeboat,
   stepLines,
   timelineOf,
   until,
   walk,
-  type LifeboatProcess,
 } from './harness.js';
 
-const running: LifeboatProcess[] = [];
-afterEach(async () => {
-  for (const lb of running.splice(0)) await lb.stop();
-});
+const lab = lifeboatLab('ecr');
 
 describe('e2e: ecr-lifecycle-expiry (the 7-day rule during a release pause)', () => {
   it('detects the incident; image-unavailable rebuilds and redeploys across a restart mid-rebuild; the timeline holds every step', async () => {
-    const definitions = await shippedDefinitions();
-    const runtime = drillRuntime();
-    const prefix = e2ePrefix('ecr');
-    const startBuild = vi.spyOn(runtime.ports.codebuild, 'startBuild');
-    const updateService = vi.spyOn(runtime.ports.ecs, 'updateService');
-    const first = await startLifeboat({ prefix, runtime, ...definitions });
-    running.push(first);
+    const { runtime, launch, startBuild, updateService } = await lab.setUp();
+    const first = await launch();
 
     // As `lifeboat drill ecr-lifecycle-expiry` does: run the account until Lifeboat is alerted.
     const { detection } = await runtime.start('ecr-lifecycle-expiry');
@@ -61,8 +49,7 @@ describe('e2e: ecr-lifecycle-expiry (the 7-day rule during a release pause)', ()
     hold.release();
 
     // A new process on the same Redis and the same account: it resumes the run by itself.
-    const second = await startLifeboat({ prefix, runtime, ...definitions });
-    running.push(second);
+    const second = await launch();
     await until(async () => stepLines(await second.say(`runbook status ${runId}`)).some((l) => l.startsWith('✓ 4. Rebuild and push')), 'the rebuild to finish after the restart', 20_000);
     const done = await walk(second, runId);
 

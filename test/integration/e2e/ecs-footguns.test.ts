@@ -6,39 +6,28 @@
  * Lifeboat (`drill fix …`, as in the team's infrastructure code), then the runbook's redeploy —
  * through a Lifeboat restart — brings orders-api to 2/2.
  */
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   describeDetection,
-  drillRuntime,
-  e2ePrefix,
   incidentIds,
+  lifeboatLab,
   messageText,
   runIdOf,
   runJob,
-  shippedDefinitions,
-  startLifeboat,
   stepLines,
   timelineOf,
   until,
   walk,
-  type LifeboatProcess,
 } from './harness.js';
 
-const running: LifeboatProcess[] = [];
-afterEach(async () => {
-  for (const lb of running.splice(0)) await lb.stop();
-});
+const lab = lifeboatLab('footguns');
 
 const FIXES = ['secret-on-execution-role', 'log-group', 'grace-period', 'auto-scaling'];
 
 describe("e2e: ecs-footguns (a team's first ECS service)", () => {
   it('detects the incident; task-fails-to-start audits, waits for the fixes, and its redeploy survives a restart; orders-api reaches 2/2', async () => {
-    const definitions = await shippedDefinitions();
-    const runtime = drillRuntime();
-    const prefix = e2ePrefix('footguns');
-    const updateService = vi.spyOn(runtime.ports.ecs, 'updateService');
-    const first = await startLifeboat({ prefix, runtime, ...definitions });
-    running.push(first);
+    const { runtime, launch, updateService } = await lab.setUp();
+    const first = await launch();
 
     const { detection } = await runtime.start('ecs-footguns');
     console.log(describeDetection('ecs-footguns', runtime.status().detection));
@@ -75,8 +64,7 @@ describe("e2e: ecs-footguns (a team's first ECS service)", () => {
     await first.stop();
     hold.release();
 
-    const second = await startLifeboat({ prefix, runtime, ...definitions });
-    running.push(second);
+    const second = await launch();
     await until(async () => / completed: /.test((await second.say(`runbook status ${runId}`)).summary), 'the redeploy to finish after the restart', 20_000);
     const done = await walk(second, runId);
     expect(done.summary).toBe('Runbook Tasks fail to start completed: 8 done, 0 skipped.');

@@ -6,38 +6,26 @@
  * as they would outside Lifeboat, then runs the redeploy — through a Lifeboat restart — and
  * pauses the cleanup.
  */
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   describeDetection,
-  drillRuntime,
-  e2ePrefix,
   incidentIds,
+  lifeboatLab,
   messageText,
   runIdOf,
   runJob,
-  shippedDefinitions,
-  startLifeboat,
   stepLines,
   timelineOf,
   until,
   walk,
-  type LifeboatProcess,
 } from './harness.js';
 
-const running: LifeboatProcess[] = [];
-afterEach(async () => {
-  for (const lb of running.splice(0)) await lb.stop();
-});
+const lab = lifeboatLab('ghcr');
 
 describe('e2e: ghcr-multiarch-children (index kept, children deleted)', () => {
   it('detects the incident; the release is re-run outside Lifeboat, the redeploy survives a restart, web is back at 4/4', async () => {
-    const definitions = await shippedDefinitions();
-    const runtime = drillRuntime();
-    const prefix = e2ePrefix('ghcr');
-    const startBuild = vi.spyOn(runtime.ports.codebuild, 'startBuild');
-    const updateService = vi.spyOn(runtime.ports.ecs, 'updateService');
-    const first = await startLifeboat({ prefix, runtime, ...definitions });
-    running.push(first);
+    const { runtime, launch, startBuild, updateService } = await lab.setUp();
+    const first = await launch();
 
     const { detection } = await runtime.start('ghcr-multiarch-children');
     console.log(describeDetection('ghcr-multiarch-children', runtime.status().detection));
@@ -77,8 +65,7 @@ describe('e2e: ghcr-multiarch-children (index kept, children deleted)', () => {
     await first.stop();
     hold.release();
 
-    const second = await startLifeboat({ prefix, runtime, ...definitions });
-    running.push(second);
+    const second = await launch();
     await until(async () => stepLines(await second.say(`runbook status ${runId}`)).some((l) => l.startsWith('✓ 5. Redeploy')), 'the redeploy to finish after the restart', 20_000);
     const done = await walk(second, runId);
     expect(done.summary).toBe('Runbook Image unavailable completed: 5 done, 4 skipped.');

@@ -6,6 +6,7 @@
  * and button presses through `router.handleAction`.
  */
 import { Writable } from 'node:stream';
+import { afterEach, vi } from 'vitest';
 import { join } from 'node:path';
 import { DrillRuntime, type Detection } from '../../../src/adapters/drill/index.js';
 import { freePort } from '../../../src/adapters/redis/embedded-redis.js';
@@ -304,3 +305,28 @@ export async function runJob(lb: LifeboatProcess, text: string, who: Requester =
 }
 
 export { join, messageText, until };
+
+/**
+ * One drill account and one Redis prefix that several Lifeboat processes share, as restarts of
+ * the same installation; every process started is stopped after each test. The spies count the
+ * mutations the drill account received, so a test can show a restart repeated none.
+ */
+export function lifeboatLab(name: string) {
+  const running: LifeboatProcess[] = [];
+  afterEach(async () => {
+    for (const lb of running.splice(0)) await lb.stop();
+  });
+  return {
+    async setUp() {
+      const definitions = await shippedDefinitions();
+      const runtime = drillRuntime();
+      const prefix = e2ePrefix(name);
+      const launch = async (): Promise<LifeboatProcess> => {
+        const lb = await startLifeboat({ prefix, runtime, ...definitions });
+        running.push(lb);
+        return lb;
+      };
+      return { runtime, launch, startBuild: vi.spyOn(runtime.ports.codebuild, 'startBuild'), updateService: vi.spyOn(runtime.ports.ecs, 'updateService') };
+    },
+  };
+}
