@@ -137,9 +137,9 @@ export function buildApp(options: AppOptions): LifeboatApp {
   metrics.declare(INGEST_METRIC, 'counter', 'Alerts ingested, by outcome kind.');
   for (const m of Object.values(INTAKE_METRICS)) metrics.declare(m.name, m.type, m.help);
   const digests = new RedisDigestIndex(producer, `${prefix}:image-digests`);
-  // Guard and tripwire checks report through incidents (cards); their own report shows in the
-  // terminal, and in a Slack deployment goes nowhere (no console surface there) rather than into a channel.
-  const guardReplyTo = { surface: 'console' as const, channel: options.terminal ? 'terminal' : 'guard' };
+  // Guard and tripwire checks report through incidents (cards); in the terminal their own report
+  // shows too, while a Slack deployment keeps it out of every channel (a background job).
+  const guardReplyTo = options.terminal ? { replyTo: { surface: 'console' as const, channel: 'terminal' } } : {};
   /** The scheduled guard: a repeating timer that queues a check of everything (joining a running one). */
   const imageGuard = {
     handleTimer: async (timer: { payload: { kind: string } }): Promise<boolean> => {
@@ -148,7 +148,7 @@ export function buildApp(options: AppOptions): LifeboatApp {
         kind: 'check-images',
         dedupKey: 'check-images:*', // the key of a person's plain `check images`
         data: {},
-        replyTo: guardReplyTo,
+        ...guardReplyTo,
         requester: { userId: 'lifeboat', userName: 'Lifeboat guard' },
         commandText: 'check images (scheduled guard)',
       });
@@ -164,7 +164,7 @@ export function buildApp(options: AppOptions): LifeboatApp {
           // The same key the router uses for `check images <target>`: a person's check and the tripwire's join.
           dedupKey: `check-images:target=${target}`,
           data: { target, account: use.account, region: use.region },
-          replyTo: guardReplyTo,
+          ...guardReplyTo,
           requester: { userId: 'lifeboat', userName: 'Lifeboat tripwire' },
           commandText: `check images ${target} (tripwire: ${alert.name})`,
         });

@@ -104,7 +104,11 @@ export interface JobRequest {
   /** Deterministic key: the same command on the same target attaches to the running job. */
   dedupKey: string;
   data: Record<string, unknown>;
-  replyTo: Conversation;
+  /**
+   * Where progress and the result go. Absent for Lifeboat's own background work (the image
+   * guard, the tripwire): such a job reports through what it changes (incidents), not a chat.
+   */
+  replyTo?: Conversation;
   requester: Requester;
   commandText: string;
 }

@@ -7,7 +7,8 @@ import type { Conversation, JobRequest } from '../chat/ports.js';
 export interface LifeboatJobData {
   kind: string;
   data: Record<string, unknown>;
-  replyTo: Conversation;
+  /** Absent: a background job that posts nothing (see `JobRequest.replyTo`). */
+  replyTo?: Conversation;
   requester: { userId: string; userName?: string };
   commandText: string;
 }
@@ -16,9 +17,13 @@ export interface LifeboatJobData {
 export function toJobData(request: JobRequest): LifeboatJobData {
   const requester: LifeboatJobData['requester'] = { userId: request.requester.userId };
   if (request.requester.userName !== undefined) requester.userName = request.requester.userName;
-  const replyTo: Conversation = { surface: request.replyTo.surface, channel: request.replyTo.channel };
-  if (request.replyTo.threadTs !== undefined) replyTo.threadTs = request.replyTo.threadTs;
-  return { kind: request.kind, data: request.data, replyTo, requester, commandText: request.commandText };
+  const job: LifeboatJobData = { kind: request.kind, data: request.data, requester, commandText: request.commandText };
+  if (request.replyTo) {
+    const replyTo: Conversation = { surface: request.replyTo.surface, channel: request.replyTo.channel };
+    if (request.replyTo.threadTs !== undefined) replyTo.threadTs = request.replyTo.threadTs;
+    job.replyTo = replyTo;
+  }
+  return job;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -33,13 +38,19 @@ export function parseJobData(raw: unknown): LifeboatJobData {
   if (!isRecord(raw)) throw new Error('job data is not an object');
   const { kind, data, replyTo, requester, commandText } = raw;
   if (typeof kind !== 'string' || !isRecord(data) || typeof commandText !== 'string') throw new Error('job data lacks kind/data/commandText');
-  if (!isRecord(replyTo) || (replyTo.surface !== 'slack' && replyTo.surface !== 'console') || typeof replyTo.channel !== 'string') {
-    throw new Error('job data has no valid replyTo');
-  }
+  const conversation = replyTo === undefined ? undefined : conversationOf(replyTo);
+  if (replyTo !== undefined && !conversation) throw new Error('job data has no valid replyTo');
   if (!isRecord(requester) || typeof requester.userId !== 'string') throw new Error('job data has no requester');
-  const conversation: Conversation = { surface: replyTo.surface, channel: replyTo.channel };
-  if (typeof replyTo.threadTs === 'string') conversation.threadTs = replyTo.threadTs;
   const who: LifeboatJobData['requester'] = { userId: requester.userId };
   if (typeof requester.userName === 'string') who.userName = requester.userName;
-  return { kind, data, replyTo: conversation, requester: who, commandText };
+  const job: LifeboatJobData = { kind, data, requester: who, commandText };
+  if (conversation) job.replyTo = conversation;
+  return job;
+}
+
+function conversationOf(raw: unknown): Conversation | undefined {
+  if (!isRecord(raw) || (raw.surface !== 'slack' && raw.surface !== 'console') || typeof raw.channel !== 'string') return undefined;
+  const conversation: Conversation = { surface: raw.surface, channel: raw.channel };
+  if (typeof raw.threadTs === 'string') conversation.threadTs = raw.threadTs;
+  return conversation;
 }

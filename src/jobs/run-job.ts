@@ -67,18 +67,21 @@ export async function runJob(
   bullSignal: AbortSignal | undefined,
 ): Promise<JobReturn> {
   const jobId = job.id ?? '';
-  const { log, surface } = deps;
+  const { log } = deps;
+  const replyTo = data.replyTo;
+  // A background job (no replyTo) posts nothing by design; a missing surface for a reply is worth a warning.
+  const surface = replyTo ? deps.surface : undefined;
   const state = new RedisJobState(deps.redis, deps.keys.state(jobId), deps.stateTtlMs);
   const snapshot = await state.load();
   let last = snapshot.progress;
 
-  if (!surface) log.warn({ surface: data.replyTo.surface }, 'no chat surface for this job in this process; progress and result are not posted');
-  const chat = surface
+  if (replyTo && !surface) log.warn({ surface: replyTo.surface }, 'no chat surface for this job in this process; progress and result are not posted');
+  const chat = surface && replyTo
     ? new CoalescedMessage<ProgressState>({
         intervalMs: deps.progressIntervalMs,
         ref: snapshot.progressRef,
         view: (s) => s.view,
-        post: (m) => surface.post(data.replyTo, m),
+        post: (m) => surface.post(replyTo, m),
         update: (ref, m) => surface.update(ref, m),
         onDelivered: async (ref, s) => (s.last ? state.saveProgress(ref, s.last) : undefined),
         onError: (err) => log.warn({ err: errorText(err) }, 'could not post job progress'),
@@ -169,14 +172,14 @@ export async function runJob(
   }
 
   async function announce(result: JobOutcome): Promise<void> {
-    if (!chat || !surface) return;
+    if (!chat || !surface || !replyTo) return;
     if (chat.started) {
       const word = { completed: 'finished', cancelled: 'cancelled', failed: 'failed' }[result.status];
       chat.set({ last, view: finishedView(jobId, last, word) });
       await chat.flush();
     }
     try {
-      await surface.post(data.replyTo, result.message);
+      await surface.post(replyTo, result.message);
     } catch (err) {
       // The work is done and recorded; a chat outage must not re-run it.
       log.error({ err: errorText(err) }, 'could not post job result');

@@ -134,7 +134,7 @@ export class JobWorker {
       redis: this.redis,
       keys: this.keys,
       handler: this.options.handlers[data.kind],
-      surface: this.options.surfaces[data.replyTo.surface],
+      surface: data.replyTo ? this.options.surfaces[data.replyTo.surface] : undefined,
       log: this.log.child({ jobId: job.id, kind: data.kind, attempt: job.attemptsMade + 1 }),
       progressIntervalMs: this.options.progressIntervalMs ?? 2000,
       stateTtlMs: this.options.stateTtlMs ?? 7 * 24 * 3600_000,

@@ -42,6 +42,24 @@ describe('JobWorker', () => {
     expect(system.surface.updates).toEqual([]);
   });
 
+  it('runs a background job (no replyTo) to completion and posts nothing anywhere', async () => {
+    system = await jobSystem();
+    let ran = false;
+    await system.startWorker({
+      'check-images': async (_data, ctx) => {
+        await ctx.progress(textMessage('checking…'));
+        ran = true;
+        return textMessage('0 missing', 'success');
+      },
+    });
+    const { replyTo: _dropped, ...background } = jobRequest('check-images', 'prod');
+    const job = await system.dispatcher.enqueue(background);
+    expect(await system.dispatcher.waitUntilFinished(job.jobId, { pollMs: 50 })).toBe('completed');
+    expect(ran).toBe(true);
+    expect(system.surface.posts).toEqual([]);
+    expect(system.surface.updates).toEqual([]);
+  });
+
   it('coalesces 200 quick progress reports into a handful of updates of one message, ending on the last', async () => {
     system = await jobSystem();
     await system.startWorker(
