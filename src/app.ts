@@ -53,7 +53,7 @@ import {
   SyntheticChecks,
 } from './escalation/index.js';
 import { createCheckImagesJob } from './images/check-images-job.js';
-import { digestIndex, guardAlerts, servicesToRecheck } from './images/guard.js';
+import { ImageGuard, IMAGE_GUARD_TIMER } from './images/guard-runner.js';
 import type { ScanReport } from './images/report.js';
 import type { ScanDeps } from './images/scan.js';
 import { resolveRegistryCredentials, retentionWarningHosts } from './images/settings.js';
@@ -64,7 +64,6 @@ import { createIngest, INGEST_METRIC } from './incidents/ingest.js';
 import { IncidentNotifier, ingestOnlySink, NOTIFIER_METRIC } from './incidents/notifier.js';
 import type { IngestOutcome } from './triage/outcome.js';
 import { INTAKE_METRICS } from './intake/metrics.js';
-import type { Alert } from './intake/alert.js';
 import type { AlertSink } from './intake/sink.js';
 import { BullJobDispatcher, BullJobOutcomes, JobWorker } from './jobs/index.js';
 import { DEFAULT_QUEUE } from './jobs/keys.js';
@@ -74,8 +73,6 @@ import { accessApprovals, checkImagesOutputs, createRunbooks, RunbookCatalog, ty
 
 export type Role = 'all' | 'bot' | 'worker';
 
-/** The repeating timer of the scheduled image guard. */
-const IMAGE_GUARD_TIMER = 'image-guard';
 
 /** The AWS side: real accounts through the SDK, or a drill account that can never touch one. */
 export type World = { kind: 'aws' } | { kind: 'drill'; runtime: DrillRuntime };
@@ -131,46 +128,22 @@ export function buildApp(options: AppOptions): LifeboatApp {
   const audit = new RedisAuditLog(producer, { key: `${prefix}:audit` });
   const confirmations = new RedisConfirmationStore(producer, { clock, prefix: `${prefix}:confirm:` });
   const dispatcher = new BullJobDispatcher({ connection: producer, logger, prefix });
+  const latestReport = new RedisReportStore(producer, `${prefix}:images:latest`);
 
   const incidentStore = new RedisIncidentStore(producer, { clock, prefix: `${prefix}:inc`, retention: config.triage.retention });
   const ingest = createIngest({ store: incidentStore, settings: config.triage, clock, metrics });
   metrics.declare(INGEST_METRIC, 'counter', 'Alerts ingested, by outcome kind.');
   for (const m of Object.values(INTAKE_METRICS)) metrics.declare(m.name, m.type, m.help);
-  const digests = new RedisDigestIndex(producer, `${prefix}:image-digests`);
   // Guard and tripwire checks report through incidents (cards); in the terminal their own report
-  // shows too, while a Slack deployment keeps it out of every channel (a background job).
-  const guardReplyTo = options.terminal ? { replyTo: { surface: 'console' as const, channel: 'terminal' } } : {};
-  /** The scheduled guard: a repeating timer that queues a check of everything (joining a running one). */
-  const imageGuard = {
-    handleTimer: async (timer: { payload: { kind: string } }): Promise<boolean> => {
-      if (timer.payload.kind !== IMAGE_GUARD_TIMER) return false;
-      await dispatcher.enqueue({
-        kind: 'check-images',
-        dedupKey: 'check-images:*', // the key of a person's plain `check images`
-        data: {},
-        ...guardReplyTo,
-        requester: { userId: 'lifeboat', userName: 'Lifeboat guard' },
-        commandText: 'check images (scheduled guard)',
-      });
-      return true;
-    },
-  };
-  const recheck = async (alerts: readonly Alert[]): Promise<void> => {
-    for (const alert of alerts) {
-      for (const use of await servicesToRecheck(alert, (digest) => digests.lookup(digest))) {
-        const target = `${use.cluster}/${use.service}`;
-        await dispatcher.enqueue({
-          kind: 'check-images',
-          // The same key the router uses for `check images <target>`: a person's check and the tripwire's join.
-          dedupKey: `check-images:target=${target}`,
-          data: { target, account: use.account, region: use.region },
-          ...guardReplyTo,
-          requester: { userId: 'lifeboat', userName: 'Lifeboat tripwire' },
-          commandText: `check images ${target} (tripwire: ${alert.name})`,
-        });
-      }
-    }
-  };
+  // shows too, while a Slack deployment keeps it out of every channel (background jobs).
+  const imageGuard = new ImageGuard({
+    jobs: dispatcher,
+    digests: new RedisDigestIndex(producer, `${prefix}:image-digests`),
+    reports: latestReport,
+    sink: { accept: (alerts) => alertSink.accept(alerts) },
+    clock,
+    ...(options.terminal ? { replyTo: { surface: 'console' as const, channel: 'terminal' } } : {}),
+  });
   /**
    * Intake's sink: an alert is acknowledged to its sender once ingest stored it. Then the
    * tripwire: a deleted, expired or archived digest that a service runs, or a task that could
@@ -189,22 +162,14 @@ export function buildApp(options: AppOptions): LifeboatApp {
       // Heartbeat sources (a Watchdog alert, an always-ALARM alarm) prove a path is alive; they open nothing.
       const alerts = await heartbeatMonitor.filterAlerts(incoming);
       await (notifier ?? storeOnly).accept(alerts);
-      await recheck(alerts).catch((err: unknown) => logger.warn({ err }, 'tripwire re-check not queued'));
+      await imageGuard.recheck(alerts).catch((err: unknown) => logger.warn({ err }, 'tripwire re-check not queued'));
     },
   };
   metrics.declare(NOTIFIER_METRIC, 'counter', 'Incident card posts and updates, by kind.');
   metrics.declare(CHANNEL_TRIAGE_METRIC, 'counter', 'Messages read in alert channels, by outcome.');
-  /** Every finished scan feeds the guard: findings become alerts, digests feed the tripwire. */
-  const latestReport = new RedisReportStore(producer, `${prefix}:images:latest`);
-  const onReport = async (report: ScanReport): Promise<void> => {
-    await digests.record(digestIndex(report));
-    const fleetWide = Object.keys(report.scope).length === 0;
-    if (fleetWide) await latestReport.save(JSON.stringify(report));
-    await alertSink.accept(guardAlerts(report, clock.now()));
-  };
   const world: World = options.world ?? { kind: 'aws' };
   if (world.kind === 'drill') world.runtime.attachSink(alertSink);
-  const aws = options.handlers ? undefined : createWorldHandlers(world, { config, clock, logger, producer, version: options.version, prefix, onReport });
+  const aws = options.handlers ? undefined : createWorldHandlers(world, { config, clock, logger, producer, version: options.version, prefix, onReport: imageGuard.onReport });
 
   const surfaces: Partial<Record<SurfaceName, ChatSurface>> = {};
 
