@@ -35,7 +35,7 @@ import type { StatusReport } from './commands/builtins/status.js';
 import type { CommandRegistry } from './commands/registry.js';
 import type { Config } from './config/load-config.js';
 import type { Clock } from './core/clock.js';
-import { LifeboatError, userFacingMessage } from './core/errors.js';
+import { LifeboatError } from './core/errors.js';
 import type { JobHandler, JobHandlers } from './core/jobs.js';
 import type { Logger } from './core/logger.js';
 import { FILL_IN_COMMAND_ACTION, type Message } from './core/message.js';
@@ -61,6 +61,7 @@ import { incidentActionHandlers } from './incidents/action-handlers.js';
 import { renderIncidentList } from './incidents/card.js';
 import { CHANNEL_TRIAGE_METRIC, createChannelTriage } from './incidents/channel-triage.js';
 import { createIngest, INGEST_METRIC } from './incidents/ingest.js';
+import { withIncidentNotes } from './incidents/job-notes.js';
 import { IncidentNotifier, ingestOnlySink, NOTIFIER_METRIC } from './incidents/notifier.js';
 import type { IngestOutcome } from './triage/outcome.js';
 import { INTAKE_METRICS } from './intake/metrics.js';
@@ -208,43 +209,13 @@ export function buildApp(options: AppOptions): LifeboatApp {
   const consoleSurface = options.terminal ? new ConsoleSurface(options.terminal) : undefined;
   if (consoleSurface) surfaces.console = consoleSurface;
 
-  const handlers: JobHandlers = withIncidentTimeline(options.handlers ?? { ...aws?.handlers, heartbeats: createHeartbeatsJobHandler(heartbeatMonitor, clock) });
+  // Recovery commands note what they did on the open incidents of their target.
+  const handlers: JobHandlers = withIncidentNotes(options.handlers ?? { ...aws?.handlers, heartbeats: createHeartbeatsJobHandler(heartbeatMonitor, clock) }, ['rebuild', 'redeploy', 'scale'], {
+    store: incidentStore,
+    logger,
+  });
   const jobKinds = new Set(Object.keys(handlers));
 
-  /**
-   * Recovery commands land on the timeline of every open incident about their service (or
-   * repository), whether a person typed them or a runbook ran them: what was done, and how it ended.
-   */
-  function withIncidentTimeline(all: JobHandlers): JobHandlers {
-    const wrapped: Record<string, JobHandler> = { ...all };
-    for (const kind of ['rebuild', 'redeploy', 'scale'] as const) {
-      const handler = all[kind];
-      if (!handler) continue;
-      wrapped[kind] = async (data, ctx) => {
-        const target = typeof data.service === 'string' ? data.service : typeof data.target === 'string' ? data.target : '';
-        const note = async (text: string): Promise<void> => {
-          try {
-            for (const incident of await incidentStore.listOpen(200)) {
-              const t = incident.target;
-              const about = `${t.cluster ?? ''}/${t.service ?? ''}` === target || (t.repository !== undefined && target.split(':')[0] === t.repository);
-              if (about) await incidentStore.appendTimeline(incident.id, { kind: 'job', text, by: 'lifeboat' });
-            }
-          } catch (err) {
-            logger.warn({ err, kind, target }, 'could not note a recovery job on the incident timeline');
-          }
-        };
-        try {
-          const result = await handler(data, ctx);
-          await note(`${kind} ${target} (job ${ctx.jobId}): ${result.summary}`);
-          return result;
-        } catch (err) {
-          await note(`${kind} ${target} (job ${ctx.jobId}) failed: ${userFacingMessage(err)}`);
-          throw err;
-        }
-      };
-    }
-    return wrapped;
-  }
   // Assigned below, once the router exists: Slack hands commands to it, and status reports on Slack.
   let slack: SlackApp | undefined;
   const status = async (): Promise<StatusReport> => {
