@@ -55,6 +55,7 @@ import {
 import { createCheckImagesJob } from './images/check-images-job.js';
 import { ImageGuard, IMAGE_GUARD_TIMER } from './images/guard-runner.js';
 import type { ScanReport } from './images/report.js';
+import type { DigestCopyFinder } from './images/ports.js';
 import type { ScanDeps } from './images/scan.js';
 import { resolveRegistryCredentials, retentionWarningHosts } from './images/settings.js';
 import { incidentActionHandlers } from './incidents/action-handlers.js';
@@ -69,7 +70,7 @@ import type { AlertSink } from './intake/sink.js';
 import { BullJobDispatcher, BullJobOutcomes, JobWorker } from './jobs/index.js';
 import { DEFAULT_QUEUE } from './jobs/keys.js';
 import { BullTimerScheduler, queueLagSeconds, TimerWorker, TIMER_QUEUE } from './jobs/timers.js';
-import { createDiagnoseJob, createRecoveryJobs, type QueueOps, type RecoveryDeps } from './recovery/index.js';
+import { createDiagnoseJob, createDigestCopyFinder, createRecoveryJobs, type QueueOps, type RecoveryDeps } from './recovery/index.js';
 import { accessApprovals, checkImagesOutputs, createRunbooks, RunbookCatalog, type RunbookDefinition } from './runbooks/index.js';
 
 export type Role = 'all' | 'bot' | 'worker';
@@ -79,7 +80,7 @@ export type Role = 'all' | 'bot' | 'worker';
 export type World = { kind: 'aws' } | { kind: 'drill'; runtime: DrillRuntime };
 
 /** Every job kind this build ships, whichever world it runs in. */
-export const SHIPPED_JOB_KINDS = ['check-images', 'rebuild', 'redeploy', 'scale', 'diagnose-service', 'heartbeats', 'drill', 'drill-list', 'drill-status'] as const;
+export const SHIPPED_JOB_KINDS = ['check-images', 'rebuild', 'redeploy', 'scale', 'restore', 'diagnose-service', 'heartbeats', 'drill', 'drill-list', 'drill-status'] as const;
 
 export interface AppOptions {
   config: Readonly<Config>;
@@ -490,6 +491,11 @@ function createWorldHandlers(world: World, ctx: WorldContext): { handlers: JobHa
   if (world.kind === 'drill') {
     const { runtime } = world;
     const p = runtime.ports;
+    const settings = drillRecoverySettings(config.recovery);
+    const images: ScanDeps = {
+      ...runtime.scanDeps,
+      findCopy: createDigestCopyFinder({ restore: p.restore, ecrFor: (id, region) => runtime.scanDeps.ecrFor(id, region), sources: settings.restore.sources, clock: runtime.clock }),
+    };
     const recovery = createRecoveryJobs({
       account: p.account,
       region: p.region,
@@ -498,16 +504,17 @@ function createWorldHandlers(world: World, ctx: WorldContext): { handlers: JobHa
       queues: p.queues,
       scaling: p.scaling,
       imageConfig: p.imageConfig,
-      images: runtime.scanDeps,
+      restore: p.restore,
+      images,
       scaleRecords,
-      settings: drillRecoverySettings(config.recovery),
+      settings,
       clock: runtime.clock,
       sleep: runtime.sleep,
     });
     return {
       handlers: {
         ...createDrillJobHandlers(runtime),
-        'check-images': checkImages(runtime.scanDeps, config, ctx.onReport),
+        'check-images': checkImages(images, config, ctx.onReport),
         ...recovery,
         'diagnose-service': createDiagnoseJob({ audit: p.audit }),
       },
@@ -529,7 +536,7 @@ function createWorldHandlers(world: World, ctx: WorldContext): { handlers: JobHa
   );
   // Recovery acts in one account and Region: the first configured target, else the one the
   // default credentials resolve to (known only after the scan deps have asked STS once).
-  let recovery: Promise<{ jobs: ReturnType<typeof createRecoveryJobs>; diagnose: JobHandler; queues: QueueOps; close(): void }> | undefined;
+  let recovery: Promise<{ jobs: ReturnType<typeof createRecoveryJobs>; diagnose: JobHandler; queues: QueueOps; findCopy: DigestCopyFinder; close(): void }> | undefined;
   const recoveryJobs = () =>
     (recovery ??= (async () => {
       await scan.prepare?.();
@@ -537,18 +544,22 @@ function createWorldHandlers(world: World, ctx: WorldContext): { handlers: JobHa
       if (!target) throw new LifeboatError('AWS_ERROR', 'No AWS account to act in: set AWS_REGION and credentials, or list aws.targets in lifeboat.yaml.');
       const ops = createRecoveryOps(target, { clock, logger, fetch: globalThis.fetch });
       const deps: RecoveryDeps = { account: target.account, region: target.region, ...ops, images: scan, scaleRecords, settings: config.recovery, clock };
-      return { jobs: createRecoveryJobs(deps), diagnose: createDiagnoseJob({ audit: ops.audit }), queues: ops.queues, close: () => ops.destroy() };
+      const findCopy = createDigestCopyFinder({ restore: ops.restore, ecrFor: (id, region) => scan.ecrFor(id, region), sources: config.recovery.restore.sources, clock });
+      return { jobs: createRecoveryJobs(deps), diagnose: createDiagnoseJob({ audit: ops.audit }), queues: ops.queues, findCopy, close: () => ops.destroy() };
     })().catch((err: unknown) => {
       recovery = undefined; // the next command tries again (credentials may have been fixed)
       throw err;
     }));
-  const lazy = (kind: 'rebuild' | 'redeploy' | 'scale'): JobHandler => async (data, jobCtx) => (await recoveryJobs()).jobs[kind](data, jobCtx);
+  // A missing digest that a replica still holds is restored, not rebuilt: the scan asks recovery's finder.
+  scan.findCopy = async (missing, digest, signal) => (await recoveryJobs()).findCopy(missing, digest, signal);
+  const lazy = (kind: 'rebuild' | 'redeploy' | 'scale' | 'restore'): JobHandler => async (data, jobCtx) => (await recoveryJobs()).jobs[kind](data, jobCtx);
   return {
     handlers: {
       'check-images': checkImages(scan, config, ctx.onReport),
       rebuild: lazy('rebuild'),
       redeploy: lazy('redeploy'),
       scale: lazy('scale'),
+      restore: lazy('restore'),
       'diagnose-service': async (data, jobCtx) => (await recoveryJobs()).diagnose(data, jobCtx),
     },
     queues: async () => (await recoveryJobs()).queues,

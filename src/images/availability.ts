@@ -6,6 +6,7 @@
  *
  * Anything that cannot be decided is `unknown` — never `available` (DOMAIN fact 10).
  */
+import type { DigestLocation } from './ports.js';
 import { displayName, shortDigest, type ImageReference } from './image-reference.js';
 import { formatPlatform, type Platform } from './platform.js';
 
@@ -75,6 +76,11 @@ export interface Availability {
   tag?: TagState;
   /** A clause for a sentence: "pinned digest sha256:… is gone from repo web". */
   detail: string;
+  /**
+   * For a missing ECR image: where the exact digest it needs (the image, or the platform child
+   * that is gone) still is — a replica Region, another registry — so `restore` can copy it back.
+   */
+  copy?: { digest: string; at: DigestLocation };
 }
 
 /** Classify one image use against the repository's facts. */

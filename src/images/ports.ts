@@ -189,6 +189,20 @@ export interface EcrReader {
   getLifecyclePolicyPreview?(registryId: string, repository: string, nextToken?: string): Promise<LifecyclePreviewPage | null>;
 }
 
+/** One ECR repository of one registry in one Region. */
+export interface DigestLocation {
+  registryId: string;
+  region: string;
+  repository: string;
+}
+
+/**
+ * Where else an exact digest still is, when `missing` no longer has it: a replica Region, a
+ * configured other registry or repository (recovery builds it; `restore` copies from there).
+ * Answers undefined when no copy is known; never throws for lookups that fail (they are skipped).
+ */
+export type DigestCopyFinder = (missing: DigestLocation, digest: string, signal?: AbortSignal) => Promise<DigestLocation | undefined>;
+
 // ── OCI registries ──────────────────────────────────────────────────────────────────────────
 
 /** Where a manifest is: `reference` is a tag or a digest. */

@@ -178,17 +178,24 @@ export function missingSentence(service: string, deployment: string, tasks: numb
 }
 
 /**
- * What to run next. Redeploy when the tag still resolves to an image that works (a new deployment
- * re-resolves tags, DOMAIN fact 1); restore an archived image; otherwise rebuild.
+ * What to run next. Restore the exact digest when it can be brought back (archived, or a copy is
+ * still in a replica): the service then runs exactly what it ran. Else redeploy when the tag still
+ * resolves to an image that works (a new deployment re-resolves tags, DOMAIN fact 1); otherwise
+ * rebuild. `home` is the service's account and Region: an image in another registry is named in
+ * full, so `restore` acts on the right one.
  */
-export function nextCommand(ref: ImageReference, availability: Availability, clusterService: string): string | undefined {
+export function nextCommand(ref: ImageReference, availability: Availability, clusterService: string, home?: { account: string; region: string }): string | undefined {
   const tagUsable = availability.tag?.kind === 'moved' && availability.tag.usable;
   // `rebuild` takes repository:tag, or cluster/service when the reference names no tag.
   const rebuild = `rebuild ${ref.tag !== undefined ? displayName({ ...ref, digest: undefined }) : clusterService}`;
+  const registry = ref.registry;
+  const elsewhere = home !== undefined && registry.kind === 'ecr-private' && (registry.account !== home.account || registry.region !== home.region);
+  const restore = (digest: string) => `restore ${elsewhere ? `${registry.host}/` : ''}${ref.repository}@${digest}`;
+  if (availability.copy !== undefined) return restore(availability.copy.digest);
   const reason: MissingReason | undefined = availability.reason;
   switch (reason) {
     case 'archived':
-      return availability.digest !== undefined ? `restore ${ref.repository}@${availability.digest}` : undefined;
+      return availability.digest !== undefined ? restore(availability.digest) : undefined;
     case 'restoring':
       return undefined;
     case 'pinned-digest-gone':

@@ -13,13 +13,13 @@ import { gatherEcrRepository, prefetchEcrRepository, type EcrPrefetch, type EcrR
 import { assessExposure, type ExposureFinding, type ExposureImage, type InUseDigest } from './exposure.js';
 import { buildImageGraph, type ContainerImageUse, type DeploymentUnit, type ScanScope, type ScanTarget, type ScopeProblem, type ServiceNode } from './graph.js';
 import { groupBy, unique } from './collections.js';
-import { canonicalReference, parseImageReference, repositoryKey, type ImageReference } from './image-reference.js';
+import { canonicalReference, parseImageReference, repositoryKey, shortDigest, type ImageReference } from './image-reference.js';
 import { DAY_MS } from './lifecycle/evaluate.js';
 import { comparePreview, previewSentence, runLifecyclePreview, type PreviewOutcome, type PreviewTiming } from './lifecycle-preview.js';
 import type { LifecyclePolicy } from './lifecycle/policy.js';
 import { isIndexMediaType, type ImageIndex } from './oci-index.js';
 import { formatPlatform, type Platform } from './platform.js';
-import type { EcrReader, EcsServiceRevision, EcsTaskDefinition, ImmutableCache, RegistryClient } from './ports.js';
+import type { DigestCopyFinder, DigestLocation, EcrReader, EcsServiceRevision, EcsTaskDefinition, ImmutableCache, RegistryClient } from './ports.js';
 import { gatherRegistryRepository, type RegistryRepositoryRequest } from './registry-gather.js';
 import { checkRegistryRetention, type InUseIndex } from './registry-retention.js';
 import type { RepositorySnapshot } from './repository-snapshot.js';
@@ -64,6 +64,11 @@ export interface ScanDeps {
    * of "untagged versions" deletes them). Missing children are warned about on every host.
    */
   retentionWarningHosts?: ReadonlySet<string>;
+  /**
+   * Where else a missing ECR digest still is (replicas, configured sources): a missing image with
+   * a copy gets `restore` as its next command instead of `rebuild`. Without it, none is looked for.
+   */
+  findCopy?: DigestCopyFinder;
   /** Task definitions by ARN; immutable, so shared across scans. */
   taskDefinitions: ImmutableCache<EcsTaskDefinition>;
   /** Index manifests by digest; content-addressed, so shared across scans. */
@@ -249,6 +254,10 @@ export async function runImageScan(deps: ScanDeps, options: ScanOptions = {}): P
     const facts = w?.kind === 'ecr' ? w.result?.snapshot : w?.snapshot;
     use.availability = facts ? classifyImage(use.check, facts) : unknownAvailability(use.check, 'the repository was not checked');
   }
+
+  // 4a. A missing ECR digest may still be somewhere else (a replica Region): restore beats rebuild.
+  if (deps.findCopy) await findCopies(uses, deps.findCopy, options.signal);
+  options.signal?.throwIfAborted();
 
   // 4b. Retention on other registries: notes about in-use multi-arch images (children missing or untagged).
   const retentionNotes = deps.registry ? await registryRetention(work, uses, deps, deps.registry, budgetFor, options.signal) : [];
@@ -439,6 +448,34 @@ function exposureImages(result: EcrRepositoryResult): ExposureImage[] {
   });
 }
 
+/** Reasons a copy can fix: the exact digest (or its platform child) is gone from the repository. */
+const COPYABLE: ReadonlySet<string> = new Set(['pinned-digest-gone', 'image-not-found', 'platform-child-missing']);
+
+/** Look up a copy of each distinct missing ECR digest once, and note it on the availability. */
+async function findCopies(uses: readonly Use[], findCopy: DigestCopyFinder, signal: AbortSignal | undefined): Promise<void> {
+  const lookups = new Map<string, Promise<DigestLocation | undefined>>();
+  await Promise.all(
+    uses.map(async (use) => {
+      const a = use.availability;
+      const registry = use.ref?.registry;
+      if (a?.status !== 'missing' || a.reason === undefined || !COPYABLE.has(a.reason) || registry?.kind !== 'ecr-private' || !use.ref) return;
+      const digest = a.reason === 'platform-child-missing' ? a.platformDigest : a.digest;
+      if (digest === undefined) return;
+      const missing: DigestLocation = { registryId: registry.account, region: registry.region, repository: use.ref.repository };
+      const key = `${missing.registryId}|${missing.region}|${missing.repository}|${digest}`;
+      let lookup = lookups.get(key);
+      if (!lookup) {
+        lookup = findCopy(missing, digest, signal).catch(() => undefined);
+        lookups.set(key, lookup);
+      }
+      const at = await lookup;
+      if (!at) return;
+      const where = at.region !== missing.region ? `the ${at.region} replica` : at.registryId !== missing.registryId ? `registry ${at.registryId}` : `repo ${at.repository}`;
+      use.availability = { ...a, copy: { digest, at }, detail: `${a.detail}; ${shortDigest(digest)} is still in ${where}, so it can be restored exactly` };
+    }),
+  );
+}
+
 function inUseDigests(uses: readonly Use[]): InUseDigest[] {
   const byDigest = new Map<string, { services: Set<string>; role: InUseDigest['role'] }>();
   const add = (digest: string, role: InUseDigest['role'], service: string) => {
@@ -504,7 +541,7 @@ function serviceFinding(use: Use, availability: Availability, exposure: Exposure
   switch (availability.status) {
     case 'missing': {
       const finding: ServiceFinding = { ...base, severity: 'missing', sentence: missingSentence(service, use.unit.label, use.unit.tasks, availability) };
-      const next = use.ref ? nextCommand(use.ref, availability, label) : undefined;
+      const next = use.ref ? nextCommand(use.ref, availability, label, { account: use.node.account, region: use.node.region }) : undefined;
       if (next !== undefined) finding.next = next;
       return finding;
     }

@@ -4,7 +4,7 @@ import type { JobContext } from '../core/jobs.js';
 import { sleep as realSleep } from '../images/call-budget.js';
 import type { ScanDeps } from '../images/scan.js';
 import { RecoveryCalls } from './calls.js';
-import type { CodeBuildOps, EcsOps, ImageConfigReader, QueueOps, ScaleRecordStore, ScalingOps } from './ports.js';
+import type { CodeBuildOps, EcrRestoreOps, EcsOps, ImageConfigReader, QueueOps, ScaleRecordStore, ScalingOps } from './ports.js';
 import type { RecoverySettings } from './settings.js';
 
 /**
@@ -24,6 +24,8 @@ export interface RecoveryDeps {
   queues: QueueOps;
   /** Application Auto Scaling (`SdkScalingOps`). */
   scaling: ScalingOps;
+  /** Archive restores and exact-digest copies between ECR repositories (`SdkEcrRestoreOps`). */
+  restore: EcrRestoreOps;
   /** Image config labels and platform (`SdkEcrImageConfigReader`). */
   imageConfig: ImageConfigReader;
   /**

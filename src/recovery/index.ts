@@ -1,5 +1,5 @@
 /**
- * Guided recovery: `rebuild`, `redeploy` and `scale` as queued, resumable jobs. The composition
+ * Guided recovery: `rebuild`, `redeploy`, `scale` and `restore` as queued, resumable jobs. The composition
  * root builds `RecoveryDeps` (SDK adapters from `adapters/aws`, the Redis scale-record store, the
  * image-check dependencies, parsed `recovery:` settings) and registers the handlers this returns.
  * See docs/recovery.md.
@@ -8,6 +8,7 @@ import type { JobHandler } from '../core/jobs.js';
 import type { RecoveryDeps } from './deps.js';
 import { createRebuildJob } from './rebuild.js';
 import { createRedeployJob } from './redeploy.js';
+import { createRestoreJob } from './restore.js';
 import { createScaleJob } from './scale.js';
 
 export type { RecoveryDeps } from './deps.js';
@@ -18,22 +19,25 @@ export { recoverySettingsSchema, DEFAULT_RECOVERY_SETTINGS, type RecoverySetting
 export { MemoryScaleRecordStore } from './memory-scale-records.js';
 export { overdueScaleRecords, scaleRecordKey, desiredTasks } from './scale.js';
 export type { PlannedCall } from './calls.js';
+export { createDigestCopyFinder, type CopySourceDeps } from './copy-sources.js';
 
-/** The recovery job handlers, by job kind (`runs.job` of `commands/{rebuild,redeploy,scale}.yaml`). */
+/** The recovery job handlers, by job kind (`runs.job` of `commands/{rebuild,redeploy,scale,restore}.yaml`). */
 export interface RecoveryJobs {
   rebuild: JobHandler;
   redeploy: JobHandler;
   scale: JobHandler;
+  restore: JobHandler;
   readonly [kind: string]: JobHandler;
 }
 
 /**
- * Build the `rebuild`, `redeploy` and `scale` handlers.
+ * Build the `rebuild`, `redeploy`, `scale` and `restore` handlers.
  *
  * `deps` (see `RecoveryDeps` for each field):
  * - `account`, `region` — where the clusters, CodeBuild projects and queues are;
- * - `ecs`, `codebuild`, `queues`, `scaling`, `imageConfig` — ports, on the SDK adapters
- *   `SdkEcsOps`, `SdkCodeBuildOps`, `SdkQueueOps`, `SdkScalingOps`, `SdkEcrImageConfigReader`;
+ * - `ecs`, `codebuild`, `queues`, `scaling`, `imageConfig`, `restore` — ports, on the SDK adapters
+ *   `SdkEcsOps`, `SdkCodeBuildOps`, `SdkQueueOps`, `SdkScalingOps`, `SdkEcrImageConfigReader`,
+ *   `SdkEcrRestoreOps`;
  * - `images` — the `ScanDeps` that `check images` uses (its `targets` must include
  *   `account`/`region`), so availability answers are the same everywhere;
  * - `scaleRecords` — `RedisScaleRecordStore` (records must outlive a worker);
@@ -48,5 +52,6 @@ export function createRecoveryJobs(deps: RecoveryDeps): RecoveryJobs {
     rebuild: createRebuildJob(deps),
     redeploy: createRedeployJob(deps),
     scale: createScaleJob(deps),
+    restore: createRestoreJob(deps),
   };
 }

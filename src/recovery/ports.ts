@@ -295,3 +295,52 @@ export interface ScaleRecordStore {
   delete(key: string): Promise<void>;
   list(): Promise<ScaleRecord[]>;
 }
+
+// ── ECR restore ─────────────────────────────────────────────────────────────────────────────
+
+/** One repository of one registry in one Region. */
+export interface EcrLocation {
+  registryId: string;
+  region: string;
+  repository: string;
+}
+
+/** One destination of a registry's replication rules (`DescribeRegistry`). */
+export interface ReplicationDestination {
+  region: string;
+  registryId: string;
+  /** The rule's `PREFIX_MATCH` repository filters; empty: every repository replicates. */
+  repositoryPrefixes: string[];
+}
+
+/** What copying one manifest did. */
+export interface CopyResult {
+  /** Blobs (config and layers) uploaded to the target. */
+  blobsCopied: number;
+  /** Blobs the target already had (`BatchCheckLayerAvailability`: AVAILABLE). */
+  blobsPresent: number;
+  bytesCopied: number;
+  /** False when the target already held the manifest (nothing was put). */
+  manifestPut: boolean;
+}
+
+/**
+ * Bringing an exact digest back into an ECR repository: from the archive storage class, or by
+ * copying it from another repository (a replica in another Region, another account's registry,
+ * another repository) through the ECR API — the digest stays the same because the manifest bytes do.
+ */
+export interface EcrRestoreOps {
+  /** `UpdateImageStorageClass` to STANDARD; answers the image status ECR reports after the call. */
+  restoreFromArchive(at: EcrLocation, digest: string): Promise<{ status: 'ACTIVE' | 'ARCHIVED' | 'ACTIVATING' }>;
+  /** The replication destinations of `registryId`'s registry in `region` (`DescribeRegistry`); [] when it replicates nowhere. */
+  replicationDestinations(registryId: string, region: string): Promise<ReplicationDestination[]>;
+  /**
+   * Copy one manifest with the exact bytes, so the digest is the same: `BatchGetImage` from `from`;
+   * for an image manifest, `BatchCheckLayerAvailability` in `to` and, for each blob it lacks,
+   * `GetDownloadUrlForLayer` + download + `InitiateLayerUpload`/`UploadLayerPart`/`CompleteLayerUpload`
+   * (each blob's sha256 verified); then `PutImage` with `imageDigest`. An index's children must be
+   * copied first (ECR refuses an index whose children are missing). Copying a manifest `to` already
+   * holds changes nothing (`manifestPut: false`), so a retry is safe.
+   */
+  copyImage(from: EcrLocation, to: EcrLocation, digest: string, options?: { tag?: string; signal?: AbortSignal }): Promise<CopyResult>;
+}

@@ -97,15 +97,43 @@ export const scaleSettingsSchema = z
   })
   .strict();
 
+const ecrLocationSchema = z
+  .object({
+    /** Another Region of the same registry (a replica), e.g. us-west-2. */
+    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-[0-9]+$/, 'must be a Region such as us-west-2'),
+    /** Another account's registry (default: the image's own). */
+    registryId: z.string().regex(/^[0-9]{12}$/, 'must be a 12-digit account id').optional(),
+    /** Another repository (default: the same name). */
+    repository: repositoryName.optional(),
+  })
+  .strict();
+
+export const restoreSettingsSchema = z
+  .object({
+    /**
+     * Where else to look for an exact digest besides the registry's own replication destinations
+     * (`DescribeRegistry`): e.g. a disaster-recovery account that keeps every release.
+     */
+    sources: z.array(ecrLocationSchema).max(10).default([]),
+    pollSeconds: z.number().int().min(1).max(300).default(30),
+    /** How long an archive restore (ACTIVATING) may take before the job stops waiting (ECR keeps going). */
+    timeoutMinutes: z.number().int().min(5).max(24 * 60).default(120),
+  })
+  .strict();
+
 export const recoverySettingsSchema = z
   .object({
     rebuild: rebuildSettingsSchema.default(rebuildSettingsSchema.parse({})),
     redeploy: redeploySettingsSchema.default(redeploySettingsSchema.parse({})),
+    restore: restoreSettingsSchema.default(restoreSettingsSchema.parse({})),
     scale: scaleSettingsSchema.default(scaleSettingsSchema.parse({})),
     /** The runbook offered when a service's image is gone (`runbooks/<id>.yaml`). */
     imageUnavailableRunbook: z.string().regex(/^[a-z][a-z0-9-]*$/).default('image-unavailable'),
   })
   .strict();
+
+/** Parsed `recovery.restore` settings. */
+export type RestoreSettings = z.infer<typeof restoreSettingsSchema>;
 
 /** Parsed recovery settings. */
 export type RecoverySettings = z.infer<typeof recoverySettingsSchema>;

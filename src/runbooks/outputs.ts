@@ -29,6 +29,10 @@ export const STEP_OUTPUTS: Readonly<Record<string, Readonly<Record<string, strin
   restore: {
     restored: 'true once the digest is pullable again, every platform child included',
     image: 'the `repository@digest` restored',
+    from: 'where it came back from: the archive, a replica ("the us-west-2 replica"), another registry or repository',
+    copied: 'how many manifests were copied (an index counts with each child)',
+    fromArchive: 'how many manifests were restored from the archive storage class',
+    tags: 'the tags put back on it (its tags in the source that no other image holds, and --tag)',
   },
   rebuild: {
     verified: 'true when the tag resolves to the new digest and every platform the services need has its child',

@@ -31,6 +31,8 @@ const SERVICE_PREFIX: Record<string, string> = {
   '@aws-sdk/client-cloudwatch': 'cloudwatch',
   '@aws-sdk/client-codebuild': 'codebuild',
   '@aws-sdk/client-application-auto-scaling': 'application-autoscaling',
+  '@aws-sdk/client-cloudwatch-logs': 'logs',
+  '@aws-sdk/client-iam': 'iam',
 };
 
 interface Mapping {
@@ -55,12 +57,24 @@ const COMMANDS: Record<string, Mapping> = {
   // A dry run: IAM files it under Write, but it changes nothing the policy or the images see.
   '@aws-sdk/client-ecr StartLifecyclePolicyPreviewCommand': { action: 'ecr:StartLifecyclePolicyPreview', policy: 'read-only' },
   '@aws-sdk/client-ecr GetLifecyclePolicyPreviewCommand': { action: 'ecr:GetLifecyclePolicyPreview', policy: 'read-only' },
+  // diagnose (SdkServiceAudit, SdkAuditLogs): log groups, the app's log, what the task's roles allow
+  '@aws-sdk/client-cloudwatch-logs DescribeLogGroupsCommand': { action: 'logs:DescribeLogGroups', policy: 'read-only' },
+  '@aws-sdk/client-cloudwatch-logs FilterLogEventsCommand': { action: 'logs:FilterLogEvents', policy: 'read-only' },
+  '@aws-sdk/client-iam SimulatePrincipalPolicyCommand': { action: 'iam:SimulatePrincipalPolicy', policy: 'read-only' },
   // recovery (SdkEcsOps, SdkEcrImageConfigReader, SdkCodeBuildOps, SdkQueueOps, SdkScalingOps)
   '@aws-sdk/client-ecs ListTasksCommand': { action: 'ecs:ListTasks', policy: 'recovery' },
   '@aws-sdk/client-ecs DescribeTasksCommand': { action: 'ecs:DescribeTasks', policy: 'recovery' },
   '@aws-sdk/client-ecs UpdateServiceCommand': { action: 'ecs:UpdateService', policy: 'recovery', mutating: true },
   '@aws-sdk/client-ecs RegisterTaskDefinitionCommand': { action: 'ecs:RegisterTaskDefinition', policy: 'recovery', mutating: true },
   '@aws-sdk/client-ecr GetDownloadUrlForLayerCommand': { action: 'ecr:GetDownloadUrlForLayer', policy: 'recovery' },
+  // restore (SdkEcrRestoreOps): where copies are is a read `check images` asks too
+  '@aws-sdk/client-ecr DescribeRegistryCommand': { action: 'ecr:DescribeRegistry', policy: 'read-only' },
+  '@aws-sdk/client-ecr BatchCheckLayerAvailabilityCommand': { action: 'ecr:BatchCheckLayerAvailability', policy: 'recovery' },
+  '@aws-sdk/client-ecr UpdateImageStorageClassCommand': { action: 'ecr:UpdateImageStorageClass', policy: 'recovery', mutating: true },
+  '@aws-sdk/client-ecr InitiateLayerUploadCommand': { action: 'ecr:InitiateLayerUpload', policy: 'recovery', mutating: true },
+  '@aws-sdk/client-ecr UploadLayerPartCommand': { action: 'ecr:UploadLayerPart', policy: 'recovery', mutating: true },
+  '@aws-sdk/client-ecr CompleteLayerUploadCommand': { action: 'ecr:CompleteLayerUpload', policy: 'recovery', mutating: true },
+  '@aws-sdk/client-ecr PutImageCommand': { action: 'ecr:PutImage', policy: 'recovery', mutating: true },
   '@aws-sdk/client-codebuild ListProjectsCommand': { action: 'codebuild:ListProjects', policy: 'recovery' },
   '@aws-sdk/client-codebuild BatchGetProjectsCommand': { action: 'codebuild:BatchGetProjects', policy: 'recovery' },
   '@aws-sdk/client-codebuild StartBuildCommand': { action: 'codebuild:StartBuild', policy: 'recovery', mutating: true },

@@ -56,7 +56,8 @@ export class SdkEcrReader implements EcrReader {
     while (pending.length > 0) {
       try {
         const out = await awsCall(ctx, () =>
-          this.client.send(new DescribeImagesCommand({ registryId, repositoryName: repository, imageIds: pending.map(toSdkId) })),
+          // ECR answers ACTIVE images only unless asked: an archived pinned digest must read as archived, not gone.
+          this.client.send(new DescribeImagesCommand({ registryId, repositoryName: repository, imageIds: pending.map(toSdkId), filter: { imageStatus: 'ANY' } })),
         );
         for (const detail of out.imageDetails ?? []) {
           const image = toImage(detail, registryId, repository);

@@ -1,14 +1,20 @@
 /**
- * `ServiceAuditReader` (the `diagnose` port) on the AWS SDK v3 clients Lifeboat already has: ECS
- * (`DescribeServices`, `DescribeTaskDefinition`, `ListTasks` + `DescribeTasks`) and Application
- * Auto Scaling (`DescribeScalableTargets`, through `SdkScalingOps`).
+ * `ServiceAuditReader` (the `diagnose` port) on the AWS SDK v3 clients: ECS (`DescribeServices`,
+ * `DescribeTaskDefinition`, `ListTasks` + `DescribeTasks`), Application Auto Scaling
+ * (`DescribeScalableTargets`, through `SdkScalingOps`), CloudWatch Logs (`DescribeLogGroups`,
+ * `FilterLogEvents`, in `sdk-service-audit-logs.ts`) and IAM (`SimulatePrincipalPolicy`, for what
+ * the execution and task roles allow).
  *
- * Lifeboat ships no CloudWatch Logs or IAM client, so log groups, role permissions and the app's
- * log answer `unknown` with a sentence naming what to check; image availability is `check images`'
- * job (the runbook's next step). Create the clients with `maxAttempts: 1`, like the recovery ones.
+ * An account fact Lifeboat may not read, or that AWS refuses for good, answers `unknown` with a
+ * sentence naming the IAM action or the missing resource; a transient failure is thrown and the job
+ * retried. Image availability is `check images`' job (the runbook's next step). Create the ECS and
+ * auto scaling clients with `maxAttempts: 1`, like the recovery ones (they are shared).
  */
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand, DescribeTasksCommand, ListTasksCommand, type ECSClient, type Task } from '@aws-sdk/client-ecs';
 import type { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
+import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { SimulatePrincipalPolicyCommand, type IAMClient } from '@aws-sdk/client-iam';
+import type { Clock } from '../../core/clock.js';
 import { LifeboatError, isLifeboatError } from '../../core/errors.js';
 import { partitionOf } from '../../images/image-reference.js';
 import type { Answer, AuditImage, AuditService, AuditTask, AuditTaskDefinition, ServiceAuditReader } from '../../recovery/diagnose-ports.js';
@@ -16,26 +22,59 @@ import type { ScalableTargetState } from '../../recovery/ports.js';
 import { opsCall, type OpsCallContext } from './ops-call.js';
 import { lastSegment, toEpochMs } from './sdk-call.js';
 import { SdkScalingOps } from './sdk-scaling-ops.js';
+import { SdkAuditLogs, auditAnswer } from './sdk-service-audit-logs.js';
 
 /** Options of `SdkServiceAudit`. */
 export interface SdkServiceAuditOptions {
   account: string;
   region: string;
+  /** Sets the window of the app's log search. */
+  clock: Clock;
+}
+
+/** The clients `SdkServiceAudit` reads through. */
+export interface SdkServiceAuditClients {
+  ecs: ECSClient;
+  scaling: ApplicationAutoScalingClient;
+  logs: CloudWatchLogsClient;
+  iam: IAMClient;
 }
 
 /** Every operation `SdkServiceAudit` can send, as IAM actions (all read-only). */
-export const SDK_SERVICE_AUDIT_ACTIONS = ['ecs:DescribeServices', 'ecs:DescribeTaskDefinition', 'ecs:ListTasks', 'ecs:DescribeTasks', 'application-autoscaling:DescribeScalableTargets'] as const;
+export const SDK_SERVICE_AUDIT_ACTIONS = [
+  'ecs:DescribeServices',
+  'ecs:DescribeTaskDefinition',
+  'ecs:ListTasks',
+  'ecs:DescribeTasks',
+  'application-autoscaling:DescribeScalableTargets',
+  'logs:DescribeLogGroups',
+  'logs:FilterLogEvents',
+  'iam:SimulatePrincipalPolicy',
+] as const;
 
-/** `ServiceAuditReader` on `ECSClient` and `ApplicationAutoScalingClient`. */
+/**
+ * Actions that take no resource-level permission: a simulation on `*` is their real answer. For any
+ * other action asked without a resource, a role scoped to specific resources (a log group, a
+ * repository — how CDK and least-privilege templates write execution roles) is implicitly denied on
+ * `*` although it allows the real one, so that answer is `unknown`, not "denied".
+ */
+const ACCOUNT_WIDE_ACTIONS = new Set(['ecr:GetAuthorizationToken']);
+
+/** `ServiceAuditReader` on the ECS, Application Auto Scaling, CloudWatch Logs and IAM clients. */
 export class SdkServiceAudit implements ServiceAuditReader {
+  private readonly ecs: ECSClient;
+  private readonly iam: IAMClient;
   private readonly scaling: SdkScalingOps;
+  private readonly logs: SdkAuditLogs;
 
   constructor(
-    private readonly ecs: ECSClient,
-    scaling: ApplicationAutoScalingClient,
+    clients: SdkServiceAuditClients,
     private readonly options: SdkServiceAuditOptions,
   ) {
-    this.scaling = new SdkScalingOps(scaling, options);
+    this.ecs = clients.ecs;
+    this.iam = clients.iam;
+    this.scaling = new SdkScalingOps(clients.scaling, options);
+    this.logs = new SdkAuditLogs(clients.logs, options);
   }
 
   async service(cluster: string, service: string): Promise<AuditService> {
@@ -109,14 +148,38 @@ export class SdkServiceAudit implements ServiceAuditReader {
   }
 
   logGroupExists(group: string): Promise<Answer<boolean>> {
-    return Promise.resolve({ known: false, why: `Lifeboat has no CloudWatch Logs client; check that ${group} exists (aws logs describe-log-groups --log-group-name-prefix ${group}, needs logs:DescribeLogGroups).` });
+    return this.logs.logGroupExists(group);
   }
 
-  roleAllows(roleArn: string, action: string, resource?: string): Promise<Answer<boolean>> {
-    return Promise.resolve({
-      known: false,
-      why: `Lifeboat has no IAM client; check with aws iam simulate-principal-policy --policy-source-arn ${roleArn} --action-names ${action}${resource !== undefined ? ` --resource-arns ${resource}` : ''} (needs iam:SimulatePrincipalPolicy).`,
-    });
+  /**
+   * `SimulatePrincipalPolicy` on the role's own policies (its permissions boundary and the
+   * organization's SCPs included; resource policies, such as a secret's or a KMS key's, are not).
+   */
+  async roleAllows(roleArn: string, action: string, resource?: string): Promise<Answer<boolean>> {
+    const role = this.roleArnOf(roleArn);
+    const resourceArn = resource !== undefined ? this.resourceArnOf(action, resource) : undefined;
+    const ctx = { action: 'iam:SimulatePrincipalPolicy', resource: role, notFound: `role ${role}`, notFoundErrors: ['NoSuchEntityException', 'NoSuchEntity'] };
+    const answer = await auditAnswer(ctx, () => this.iam.send(new SimulatePrincipalPolicyCommand({ PolicySourceArn: role, ActionNames: [action], ...(resourceArn !== undefined ? { ResourceArns: [resourceArn] } : {}) })));
+    if (!answer.known) return answer;
+    const result = answer.value.EvaluationResults?.find((r) => r.EvalActionName?.toLowerCase() === action.toLowerCase()) ?? answer.value.EvaluationResults?.[0];
+    const on = resourceArn ?? '*';
+    const check = `aws iam simulate-principal-policy --policy-source-arn ${role} --action-names ${action} --resource-arns ${resourceArn ?? '<the resource ARN>'}`;
+    switch (result?.EvalDecision) {
+      case 'allowed':
+        return { known: true, value: true };
+      case 'explicitDeny':
+        return { known: true, value: false };
+      case 'implicitDeny': {
+        const missing = result.MissingContextValues ?? [];
+        if (missing.length > 0) return { known: false, why: `IAM could not decide ${action} for ${lastSegment(role)} on ${on} without the request's ${missing.join(', ')}; check with ${check}.` };
+        if (resourceArn === undefined && !ACCOUNT_WIDE_ACTIONS.has(action)) {
+          return { known: false, why: `${lastSegment(role)} does not allow ${action} on every resource (*); it may allow it on the one the task uses, which Lifeboat was not told; check with ${check}.` };
+        }
+        return { known: true, value: false };
+      }
+      default:
+        return { known: false, why: `IAM gave no decision for ${action} by ${lastSegment(role)} on ${on}; check with ${check}.` };
+    }
   }
 
   async scalableTarget(cluster: string, service: string): Promise<Answer<ScalableTargetState | undefined>> {
@@ -128,8 +191,8 @@ export class SdkServiceAudit implements ServiceAuditReader {
     }
   }
 
-  appLogLines(group: string): Promise<Answer<string[]>> {
-    return Promise.resolve({ known: false, why: `Lifeboat has no CloudWatch Logs client; search ${group} for AccessDenied (needs logs:FilterLogEvents).` });
+  appLogLines(group: string, pattern: string, limit: number): Promise<Answer<string[]>> {
+    return this.logs.appLogLines(group, pattern, limit);
   }
 
   images(cluster: string, service: string): Promise<Answer<AuditImage[]>> {
@@ -140,6 +203,21 @@ export class SdkServiceAudit implements ServiceAuditReader {
     const { region, account } = this.options;
     const c = lastSegment(cluster);
     return { action, resource: `arn:${partitionOf(region)}:ecs:${region}:${account}:service/${c}/${lastSegment(service)}`, notFound: `service ${lastSegment(service)} in cluster ${c} (${this.where()})` };
+  }
+
+  /** A task definition may name a role by name only; IAM wants its ARN. */
+  private roleArnOf(role: string): string {
+    return role.startsWith('arn:') ? role : `arn:${partitionOf(this.options.region)}:iam::${this.options.account}:role/${role}`;
+  }
+
+  /** The ARN IAM authorises, from how a task definition names a secret or parameter. */
+  private resourceArnOf(action: string, resource: string): string {
+    const { region, account } = this.options;
+    // A parameter in the task's Region may be named without its ARN.
+    if (!resource.startsWith('arn:')) return action.startsWith('ssm:') ? `arn:${partitionOf(region)}:ssm:${region}:${account}:parameter/${resource.replace(/^\//, '')}` : resource;
+    // `…:secret:name-AbCdEf:json-key:version-stage:version-id`: the secret is the first 7 fields.
+    if (resource.includes(':secretsmanager:')) return resource.split(':').slice(0, 7).join(':');
+    return resource;
   }
 
   private where(): string {

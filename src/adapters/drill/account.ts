@@ -6,6 +6,9 @@
  *
  * Time moves only through `advanceTo` (the drill driver calls it); each subsystem schedules its
  * own processes on the shared `SimScheduler`.
+ *
+ * ECR is regional: `ecr` is the registry in `DRILL_REGION`; a scenario may add the same
+ * account's registry in a replica Region (`addEcrRegion`) and replicate into it.
  */
 import { DrillAutoScaling } from './autoscaling.js';
 import { DrillCloudWatch, type MetricId } from './cloudwatch.js';
@@ -45,22 +48,25 @@ export class DrillAccount {
   readonly sqs: DrillSqs;
   readonly cloudwatch: DrillCloudWatch;
   readonly codebuild: DrillCodeBuild;
+  /** The account's ECR registry per Region (`ecr` and any replica Region's). */
+  private readonly ecrRegions = new Map<string, DrillEcr>();
+  /** Registry host → what tasks pull from. */
+  private readonly registries = new Map<string, PullSource>();
 
   constructor(options: DrillAccountOptions) {
     this.scheduler = new SimScheduler(options.clock);
     this.ids = new DrillIds(options.seed);
     this.events = new EventLog(this.ids, () => this.scheduler.now());
-    this.ecr = new DrillEcr(this.scheduler, this.events, this.ids);
+    this.ecr = new DrillEcr(this.scheduler, this.events, this.ids, { region: DRILL_REGION, registryIn: (region) => this.ecrIn(region) });
+    this.ecrRegions.set(this.ecr.region, this.ecr);
     this.ghcr = new DrillGhcr(this.scheduler);
-    const registries = new Map<string, PullSource>([
-      [this.ecr.host, this.ecr],
-      [this.ghcr.host, this.ghcr],
-    ]);
+    this.registries.set(this.ecr.host, this.ecr);
+    this.registries.set(this.ghcr.host, this.ghcr);
     this.ecs = new DrillEcs({
       scheduler: this.scheduler,
       events: this.events,
       ids: this.ids,
-      registries,
+      registries: this.registries,
       iam: this.iam,
       logs: this.logs,
       duplicateTaskEventsEvery: options.duplicateTaskEventsEvery ?? 0,
@@ -84,6 +90,41 @@ export class DrillAccount {
 
   now(): number {
     return this.scheduler.now();
+  }
+
+  /** The account's ECR registry in `region`, if the drill has one there. */
+  ecrIn(region: string): DrillEcr | undefined {
+    return this.ecrRegions.get(region);
+  }
+
+  /**
+   * The account's ECR registry in another Region (a replication destination), created empty on
+   * first use: no repositories and so no lifecycle policies until something puts them there. Its
+   * host answers pulls too (cross-Region pulls work in ECR).
+   */
+  addEcrRegion(region: string): DrillEcr {
+    const existing = this.ecrRegions.get(region);
+    if (existing) return existing;
+    const ecr = new DrillEcr(this.scheduler, this.events, this.ids, { region, registryIn: (r) => this.ecrIn(r) });
+    this.ecrRegions.set(region, ecr);
+    this.registries.set(ecr.host, ecr);
+    return ecr;
+  }
+
+  /**
+   * Replicate the primary registry's repositories starting with `repositoryPrefixes` (none: all)
+   * to `region` of the same account (one more `PutReplicationConfiguration` rule), creating that
+   * Region's registry. Only pushes from then on replicate: call it before the scenario's pushes.
+   */
+  replicateEcr(region: string, repositoryPrefixes: readonly string[] = []): DrillEcr {
+    const replica = this.addEcrRegion(region);
+    this.ecr.putReplicationConfiguration([...this.ecr.replicationRules, { destinations: [{ region, registryId: this.account }], repositoryPrefixes: [...repositoryPrefixes] }]);
+    return replica;
+  }
+
+  /** The registry tasks pull from for an image host (an ECR Region's or the GHCR-like one), if the drill has it. */
+  pullSource(host: string): PullSource | undefined {
+    return this.registries.get(host);
   }
 
   /** Publish a queue's SQS metrics to CloudWatch (as SQS does for every queue). */

@@ -9,6 +9,13 @@
  * is simulated: the run time of day ("within 24 hours"), the refusal to act on a child an index
  * still references (`ImageReferencedByManifestList`), and the CloudTrail `PolicyExecutionEvent`s
  * (at most 9 images each: ECR splits runs of 10 or more images into several events).
+ *
+ * One `DrillEcr` is one Region's registry of the drill account. With replication rules
+ * (`putReplicationConfiguration`) every push — each manifest of a multi-arch push, a tag moved
+ * onto an image, a `PutImage` of a copied manifest — reaches the destination Region's registry
+ * `ECR_REPLICATION_DELAY_MS` later, as ECR's asynchronous cross-Region replication does; deletions,
+ * lifecycle expiries and archiving are not replicated, and a lifecycle policy acts only in the
+ * Region where it exists — which is why a replica can still hold a digest the source expired.
  */
 import { LifeboatError } from '../../core/errors.js';
 import { DAY_MS, evaluateLifecycle, type LifecycleImage } from '../../images/lifecycle/evaluate.js';
@@ -16,7 +23,7 @@ import { parseLifecyclePolicy, type LifecyclePolicy, type LifecycleRule } from '
 import { isIndexMediaType } from '../../images/oci-index.js';
 import type { EcrImageId } from '../../images/ports.js';
 import type { EventLog } from './events.js';
-import { DRILL_ACCOUNT, DRILL_ECR_HOST, DRILL_REGION, isoSeconds, repositoryArn, type DrillIds } from './ids.js';
+import { DRILL_ACCOUNT, DRILL_REGION, ecrHost, isoSeconds, repositoryArn, type DrillIds } from './ids.js';
 import { buildImage, type BuiltImage, type BuiltManifest, type ImageBuildSpec } from './manifests.js';
 import type { ManifestAnswer, PullSource } from './registry-model.js';
 import type { SimScheduler } from './scheduler.js';
@@ -40,6 +47,33 @@ export interface SimEcrImage {
   /** The image configuration blob (platform, labels) of an image manifest. */
   config?: { digest: string; body: string };
 }
+
+/** The content of one manifest, wherever it is stored: what a copy or a replication carries over. */
+export interface SimManifest {
+  digest: string;
+  mediaType: string;
+  body: string;
+  size: number;
+  artifactMediaType?: string;
+  childDigests?: string[];
+  subjectDigest?: string;
+  config?: { digest: string; body: string };
+}
+
+/**
+ * One rule of the registry's replication configuration (`PutReplicationConfiguration`):
+ * repositories whose name starts with one of `repositoryPrefixes` (`PREFIX_MATCH`; none: every
+ * repository) replicate to every destination.
+ */
+export interface SimReplicationRule {
+  destinations: { region: string; registryId: string }[];
+  repositoryPrefixes: string[];
+}
+
+/** How long after a push ECR's replication delivers it (ECR: asynchronous, "typically within 30 minutes"). */
+export const ECR_REPLICATION_DELAY_MS = 60_000;
+/** How long a restore from the archive takes (ACTIVATING, then ACTIVE). */
+export const ARCHIVE_RESTORE_MS = 20 * 60_000;
 
 /** A `StartLifecyclePolicyPreview` run. */
 export interface SimPreview {
@@ -91,25 +125,41 @@ export interface DeleteResult {
 
 const IMAGES_PER_POLICY_EVENT = 9;
 
-/** The simulated registry `000000000000.dkr.ecr.us-east-1.amazonaws.com`. */
+/** Where a registry is and how it reaches the registries of other Regions (replication). */
+export interface DrillEcrOptions {
+  /** Default `DRILL_REGION`. */
+  region?: string;
+  /** The drill account's registry in another Region, if the drill has one there. */
+  registryIn?: (region: string) => DrillEcr | undefined;
+}
+
+/** The simulated registry `000000000000.dkr.ecr.<region>.amazonaws.com` (us-east-1 unless told). */
 export class DrillEcr implements PullSource {
-  readonly host = DRILL_ECR_HOST;
+  readonly region: string;
+  readonly host: string;
   readonly repositories = new Map<string, SimRepository>();
   readonly lifecycleRuns: LifecycleRun[] = [];
+  private rules: SimReplicationRule[] = [];
+  private readonly registryIn: (region: string) => DrillEcr | undefined;
 
   constructor(
     private readonly scheduler: SimScheduler,
     private readonly events: EventLog,
     private readonly ids: DrillIds,
-  ) {}
+    options: DrillEcrOptions = {},
+  ) {
+    this.region = options.region ?? DRILL_REGION;
+    this.host = ecrHost(this.region);
+    this.registryIn = options.registryIn ?? (() => undefined);
+  }
 
   /** Create a repository; its lifecycle policy (if any) runs daily at `lifecycleRunAt` (UTC `HH:MM`, default 03:17). */
   createRepository(name: string, options: { policy?: string; lifecycleRunAt?: string } = {}): SimRepository {
     const [h = 3, m = 17] = (options.lifecycleRunAt ?? '03:17').split(':').map(Number);
     const repo: SimRepository = {
       name,
-      arn: repositoryArn(name),
-      uri: `${DRILL_ECR_HOST}/${name}`,
+      arn: repositoryArn(name, this.region),
+      uri: `${this.host}/${name}`,
       createdAt: this.scheduler.now(),
       images: new Map(),
       lifecycleRunOffsetMs: (h * 60 + m) * 60_000,
@@ -144,28 +194,15 @@ export class DrillEcr implements PullSource {
     const repo = this.repo(repository, 'ecr:PutImage');
     const image = buildImage(spec);
     const at = options.pushedAt ?? this.scheduler.now();
-    const store = (m: BuiltManifest, tags: string[]) => {
-      const existing = repo.images.get(m.digest);
-      if (existing) {
-        for (const t of tags) if (!existing.tags.includes(t)) existing.tags.push(t);
-        return;
-      }
-      const stored: SimEcrImage = { digest: m.digest, tags, pushedAt: at, status: 'ACTIVE', mediaType: m.mediaType, body: m.body, size: m.size };
-      if (m.children) stored.childDigests = m.children;
-      if (m.config) stored.config = m.config;
-      if (m.role === 'attestation') {
-        stored.artifactMediaType = 'application/vnd.in-toto+json';
-        if (m.subject !== undefined) stored.subjectDigest = m.subject;
-      }
-      repo.images.set(m.digest, stored);
-    };
     if (options.tag !== undefined) this.untag(repo, options.tag);
-    for (const child of image.others) store(child, []);
-    store(image.top, options.tag !== undefined ? [options.tag] : []);
+    for (const child of image.others) this.store(repo, simManifest(child), [], at);
+    this.store(repo, simManifest(image.top), options.tag !== undefined ? [options.tag] : [], at);
     // Pushes in the past (scenario history) happened before Lifeboat was listening: no events.
-    if (options.pushedAt === undefined || options.pushedAt >= this.scheduler.now()) {
+    const history = options.pushedAt !== undefined && options.pushedAt < this.scheduler.now();
+    if (!history) {
       for (const m of [...image.others, image.top]) this.imageAction('PUSH', repository, m.digest, m === image.top ? options.tag : undefined);
     }
+    this.replicate(repository, [...image.others, image.top].map(simManifest), options.tag, history ? at : undefined);
     const result: PushResult = { repository, digest: image.top.digest, image };
     if (options.tag !== undefined) result.tag = options.tag;
     return result;
@@ -213,8 +250,8 @@ export class DrillEcr implements PullSource {
     this.imageAction('UPDATE_STORAGE_CLASS', repository, digest, image.tags[0], { 'target-storage-class': 'ARCHIVE' });
   }
 
-  /** Restore an archived image: ACTIVATING for `restoreMs` (default 20 min), then ACTIVE. */
-  restore(repository: string, digest: string, restoreMs = 20 * 60_000): void {
+  /** Restore an archived image: ACTIVATING for `restoreMs` (default 20 min), then ACTIVE. An image not ARCHIVED is left as it is. */
+  restore(repository: string, digest: string, restoreMs = ARCHIVE_RESTORE_MS): void {
     const image = this.image(repository, digest);
     if (image.status !== 'ARCHIVED') return;
     image.status = 'ACTIVATING';
@@ -232,6 +269,133 @@ export class DrillEcr implements PullSource {
     this.untag(repo, tag);
     image.tags.push(tag);
     this.imageAction('PUSH', repository, digest, tag);
+    const children = (image.childDigests ?? []).flatMap((d) => {
+      const child = repo.images.get(d);
+      return child ? [manifestOf(child)] : [];
+    });
+    this.replicate(repository, [...children, manifestOf(image)], tag);
+  }
+
+  /**
+   * `PutImage` of a manifest copied from another repository or Region — the same bytes, so the
+   * same digest. An index whose children are not all in the repository is refused
+   * (`ReferencedImagesNotFoundException`): they must be copied first. When the repository already
+   * holds the manifest nothing is put (`put: false`), though `tag` is still moved onto it. Emits
+   * `ECR Image Action` PUSH and replicates, like any push.
+   */
+  putImage(repository: string, manifest: SimManifest, options: { tag?: string } = {}): { put: boolean } {
+    const repo = this.repo(repository, 'ecr:PutImage');
+    const missing = (manifest.childDigests ?? []).filter((d) => !repo.images.has(d));
+    if (missing.length > 0) {
+      throw new LifeboatError(
+        'AWS_ERROR',
+        `ECR rejected ecr:PutImage on ${repo.arn} (ReferencedImagesNotFoundException: the manifest list ${manifest.digest} references ${missing.length} image${missing.length === 1 ? '' : 's'} not in the repository: ${missing.join(', ')}; copy them first).`,
+        { retryable: false },
+      );
+    }
+    const tag = options.tag;
+    const existing = repo.images.get(manifest.digest);
+    if (existing) {
+      if (tag === undefined || existing.tags.includes(tag)) return { put: false };
+      this.untag(repo, tag);
+      existing.tags.push(tag);
+      this.imageAction('PUSH', repository, existing.digest, tag);
+      this.replicate(repository, [manifestOf(existing)], tag);
+      return { put: false };
+    }
+    if (tag !== undefined) this.untag(repo, tag);
+    this.store(repo, manifest, tag !== undefined ? [tag] : [], this.scheduler.now());
+    this.imageAction('PUSH', repository, manifest.digest, tag);
+    this.replicate(repository, [manifest], tag);
+    return { put: true };
+  }
+
+  /** The blobs (configs and layers) the repository's manifests reference: what `BatchCheckLayerAvailability` finds there. */
+  blobDigests(repository: string): Set<string> {
+    const repo = this.repo(repository, 'ecr:BatchCheckLayerAvailability');
+    return new Set([...repo.images.values()].flatMap((i) => manifestBlobs(i.body).map((b) => b.digest)));
+  }
+
+  // ── Replication ─────────────────────────────────────────────────────────────────────────
+
+  /** The replication configuration (`DescribeRegistry`); empty: this registry replicates nowhere. */
+  get replicationRules(): readonly SimReplicationRule[] {
+    return this.rules;
+  }
+
+  /**
+   * `PutReplicationConfiguration`: replace the rules. A destination must be another Region of the
+   * drill account that the drill has a registry in (the drill has no other accounts). Like ECR,
+   * only what is pushed from now on replicates: images already here are not copied.
+   */
+  putReplicationConfiguration(rules: readonly SimReplicationRule[]): void {
+    for (const rule of rules) {
+      for (const d of rule.destinations) {
+        const problem =
+          d.registryId !== DRILL_ACCOUNT
+            ? `registry ${d.registryId} is not in the drill`
+            : d.region === this.region
+              ? `${d.region} is the source Region`
+              : !this.registryIn(d.region)
+                ? `the drill has no registry in ${d.region}`
+                : undefined;
+        if (problem !== undefined) {
+          throw new LifeboatError('AWS_ERROR', `ECR rejected ecr:PutReplicationConfiguration (InvalidParameterException: ${problem}).`, { retryable: false });
+        }
+      }
+    }
+    this.rules = rules.map((r) => ({ destinations: r.destinations.map((d) => ({ ...d })), repositoryPrefixes: [...r.repositoryPrefixes] }));
+  }
+
+  /** The Regions a push to `repository` replicates to. */
+  replicationRegions(repository: string): string[] {
+    const regions = new Set<string>();
+    for (const rule of this.rules) {
+      if (rule.repositoryPrefixes.length > 0 && !rule.repositoryPrefixes.some((p) => repository.startsWith(p))) continue;
+      for (const d of rule.destinations) regions.add(d.region);
+    }
+    return [...regions];
+  }
+
+  /**
+   * Store what `sourceRegion`'s registry replicated here, the top manifest last (children of an
+   * index arrive before it). A missing repository is created — without a lifecycle policy, as
+   * ECR creates it when no repository creation template applies. `emit` records one
+   * `ECR Replication Action` per manifest in this Region (corpus ecr-replication-action-success.json).
+   */
+  receiveReplica(sourceRegion: string, repository: string, manifests: readonly SimManifest[], tag: string | undefined, options: { at: number; emit: boolean }): void {
+    const repo = this.repositories.get(repository) ?? this.createRepository(repository);
+    const top = manifests[manifests.length - 1];
+    if (tag !== undefined) this.untag(repo, tag);
+    for (const m of manifests) this.store(repo, m, m === top && tag !== undefined ? [tag] : [], options.at);
+    if (!options.emit) return;
+    for (const m of manifests) {
+      const detail: Record<string, unknown> = {
+        result: 'SUCCESS',
+        'repository-name': repository,
+        'image-digest': m.digest,
+        'source-account': DRILL_ACCOUNT,
+        'action-type': 'REPLICATE',
+        'source-region': sourceRegion,
+      };
+      if (m === top && tag !== undefined) detail['image-tag'] = tag;
+      this.events.eventBridge('aws.ecr', 'ECR Replication Action', [repo.arn], detail, { region: this.region });
+    }
+  }
+
+  /** Replicate pushed manifests (top last); `historyAt`: a push of the scenario's past, replicated at once and silently. */
+  private replicate(repository: string, manifests: readonly SimManifest[], tag: string | undefined, historyAt?: number): void {
+    for (const region of this.replicationRegions(repository)) {
+      const target = this.registryIn(region);
+      if (!target) continue;
+      if (historyAt !== undefined) {
+        target.receiveReplica(this.region, repository, manifests, tag, { at: Math.min(this.scheduler.now(), historyAt + ECR_REPLICATION_DELAY_MS), emit: false });
+        continue;
+      }
+      this.scheduler.after(ECR_REPLICATION_DELAY_MS, `ecr replication ${repository} ${this.region} → ${region}`, () =>
+        target.receiveReplica(this.region, repository, manifests, tag, { at: this.scheduler.now(), emit: true }),
+      );
+    }
   }
 
   // ── PullSource ──────────────────────────────────────────────────────────────────────────
@@ -379,13 +543,13 @@ export class DrillEcr implements PullSource {
         }));
       }
       const now = this.scheduler.now();
-      this.events.eventBridge('aws.ecr', 'AWS Service Event via CloudTrail', [], {
+      const record: Record<string, unknown> = {
         eventVersion: '1.05',
         userIdentity: { accountId: DRILL_ACCOUNT, invokedBy: 'AWS Internal' },
         eventTime: isoSeconds(now),
         eventSource: 'ecr.amazonaws.com',
         eventName: 'PolicyExecutionEvent',
-        awsRegion: DRILL_REGION,
+        awsRegion: this.region,
         sourceIPAddress: 'AWS Internal',
         userAgent: 'AWS Internal',
         requestParameters: null,
@@ -396,7 +560,8 @@ export class DrillEcr implements PullSource {
         eventType: 'AwsServiceEvent',
         recipientAccountId: DRILL_ACCOUNT,
         serviceEventDetails: details,
-      });
+      };
+      this.events.eventBridge('aws.ecr', 'AWS Service Event via CloudTrail', [], record, { region: this.region });
     }
     for (const { image: archived, action } of acted) {
       if (action === 'transition') this.imageAction('UPDATE_STORAGE_CLASS', repo.name, archived.digest, archived.tags[0], { 'target-storage-class': 'ARCHIVE' });
@@ -408,11 +573,7 @@ export class DrillEcr implements PullSource {
   /** The repository, or `AWS_NOT_FOUND` worded like the SDK adapter's. */
   repo(repository: string, action: string): SimRepository {
     const repo = this.repositories.get(repository);
-    if (!repo) {
-      throw new LifeboatError('AWS_NOT_FOUND', `Repository ${repository} in registry ${DRILL_ACCOUNT} (${DRILL_REGION}) does not exist.`, {
-        cause: new Error(`RepositoryNotFoundException (${action}): The repository with name '${repository}' does not exist in the registry with id '${DRILL_ACCOUNT}'`),
-      });
-    }
+    if (!repo) throw repositoryNotFound(repository, this.region, action);
     return repo;
   }
 
@@ -420,6 +581,20 @@ export class DrillEcr implements PullSource {
     const image = this.repo(repository, 'ecr:DescribeImages').images.get(digest);
     if (!image) throw new LifeboatError('AWS_NOT_FOUND', `Image ${digest} in repository ${repository} does not exist.`);
     return image;
+  }
+
+  private store(repo: SimRepository, m: SimManifest, tags: string[], at: number): void {
+    const existing = repo.images.get(m.digest);
+    if (existing) {
+      for (const t of tags) if (!existing.tags.includes(t)) existing.tags.push(t);
+      return;
+    }
+    const stored: SimEcrImage = { digest: m.digest, tags, pushedAt: at, status: 'ACTIVE', mediaType: m.mediaType, body: m.body, size: m.size };
+    if (m.childDigests) stored.childDigests = [...m.childDigests];
+    if (m.config) stored.config = { ...m.config };
+    if (m.artifactMediaType !== undefined) stored.artifactMediaType = m.artifactMediaType;
+    if (m.subjectDigest !== undefined) stored.subjectDigest = m.subjectDigest;
+    repo.images.set(m.digest, stored);
   }
 
   private untag(repo: SimRepository, tag: string): void {
@@ -433,8 +608,46 @@ export class DrillEcr implements PullSource {
   private imageAction(actionType: string, repository: string, digest: string, tag: string | undefined, extra: Record<string, string> = {}): void {
     const detail: Record<string, unknown> = { result: 'SUCCESS', 'repository-name': repository, 'image-digest': digest, 'action-type': actionType, ...extra };
     if (tag !== undefined) detail['image-tag'] = tag;
-    this.events.eventBridge('aws.ecr', 'ECR Image Action', [], detail);
+    this.events.eventBridge('aws.ecr', 'ECR Image Action', [], detail, { region: this.region });
   }
+}
+
+/** `AWS_NOT_FOUND` for a repository of the drill account's registry in `region`, worded like the SDK adapter's. */
+export function repositoryNotFound(repository: string, region: string, action: string): LifeboatError {
+  return new LifeboatError('AWS_NOT_FOUND', `Repository ${repository} in registry ${DRILL_ACCOUNT} (${region}) does not exist.`, {
+    cause: new Error(`RepositoryNotFoundException (${action}): The repository with name '${repository}' does not exist in the registry with id '${DRILL_ACCOUNT}'`),
+  });
+}
+
+/** The content of a stored image (what a copy or replication carries). */
+export function manifestOf(image: SimEcrImage): SimManifest {
+  const m: SimManifest = { digest: image.digest, mediaType: image.mediaType, body: image.body, size: image.size };
+  if (image.childDigests) m.childDigests = [...image.childDigests];
+  if (image.config) m.config = { ...image.config };
+  if (image.artifactMediaType !== undefined) m.artifactMediaType = image.artifactMediaType;
+  if (image.subjectDigest !== undefined) m.subjectDigest = image.subjectDigest;
+  return m;
+}
+
+function simManifest(m: BuiltManifest): SimManifest {
+  const out: SimManifest = { digest: m.digest, mediaType: m.mediaType, body: m.body, size: m.size };
+  if (m.children) out.childDigests = m.children;
+  if (m.config) out.config = m.config;
+  if (m.role === 'attestation') {
+    out.artifactMediaType = 'application/vnd.in-toto+json';
+    if (m.subject !== undefined) out.subjectDigest = m.subject;
+  }
+  return out;
+}
+
+/** The blobs (config and layers, with sizes) an image manifest references; none for an index. */
+export function manifestBlobs(body: string): { digest: string; size: number }[] {
+  const parsed = JSON.parse(body) as { config?: { digest?: unknown; size?: unknown }; layers?: { digest?: unknown; size?: unknown }[] };
+  const blobs: { digest: string; size: number }[] = [];
+  for (const b of [parsed.config, ...(parsed.layers ?? [])]) {
+    if (b && typeof b.digest === 'string') blobs.push({ digest: b.digest, size: typeof b.size === 'number' ? b.size : 0 });
+  }
+  return blobs;
 }
 
 /** The evaluator's view of a stored image. */

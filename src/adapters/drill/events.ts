@@ -57,6 +57,8 @@ export interface EmittedEvent {
 export interface EmitOptions {
   /** Deliver a second copy with the same ids (at-least-once delivery, DOMAIN fact 17). */
   duplicate?: boolean;
+  /** The Region the event happens in (default `DRILL_REGION`; a replica registry emits in its own). */
+  region?: string;
 }
 
 /**
@@ -64,8 +66,11 @@ export interface EmitOptions {
  * state changes only when STOPPED with `TaskFailedToStart`; every ECS service and deployment
  * event; ECR image, replication and pull-through-cache actions; CloudTrail `PolicyExecutionEvent`.
  * CloudWatch alarms reach Lifeboat through their SNS action instead (see `EventLog.sns`).
+ * EventBridge rules are regional and the drill's are in `DRILL_REGION`: what a replica Region's
+ * registry emits (`ECR Replication Action` in us-west-2, …) stays in the log.
  */
 export function deliveredByLifeboatRules(event: EventBridgeEventJson): boolean {
+  if (event.region !== DRILL_REGION) return false;
   const type = event['detail-type'];
   switch (event.source) {
     case 'aws.ecs':
@@ -100,7 +105,7 @@ export class EventLog {
       source,
       account: DRILL_ACCOUNT,
       time: isoSeconds(this.now()),
-      region: DRILL_REGION,
+      region: options.region ?? DRILL_REGION,
       resources,
       detail,
     };

@@ -81,8 +81,13 @@ export function serviceRevisionArn(cluster: string, service: string, id: string)
   return `arn:aws:ecs:${DRILL_REGION}:${DRILL_ACCOUNT}:service-revision/${cluster}/${service}/${id}`;
 }
 
-export function repositoryArn(repository: string): string {
-  return `arn:aws:ecr:${DRILL_REGION}:${DRILL_ACCOUNT}:repository/${repository}`;
+export function repositoryArn(repository: string, region: string = DRILL_REGION): string {
+  return `arn:aws:ecr:${region}:${DRILL_ACCOUNT}:repository/${repository}`;
+}
+
+/** The drill account's private ECR registry host in `region` (a replica Region has its own). */
+export function ecrHost(region: string): string {
+  return `${DRILL_ACCOUNT}.dkr.ecr.${region}.amazonaws.com`;
 }
 
 export function roleArn(role: string): string {

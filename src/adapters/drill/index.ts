@@ -21,6 +21,8 @@ export {
   type DrillPortOptions,
 } from './ports.js';
 export { DrillServiceAudit } from './service-audit.js';
+export { DrillEcrRestoreOps } from './ecr-restore.js';
+export { ARCHIVE_RESTORE_MS, ECR_REPLICATION_DELAY_MS, type SimReplicationRule } from './ecr.js';
 export { createDrillJobHandlers, DRILL_JOB_KINDS } from './builtins.js';
 export { renderDrillStart, renderDrillStatus, renderScenarioList } from './render.js';
 export { SCENARIOS, findScenario } from './scenarios/index.js';

@@ -7,9 +7,10 @@ import type { ImageIndex } from '../../images/oci-index.js';
 import type { EcrReader, EcsReader, EcsServiceRevision, EcsTaskDefinition, ImmutableCache, RegistryClient } from '../../images/ports.js';
 import type { ScanDeps } from '../../images/scan.js';
 import type { ServiceAuditReader } from '../../recovery/diagnose-ports.js';
-import type { CodeBuildOps, EcsOps, ImageConfigReader, QueueOps, ScalingOps } from '../../recovery/ports.js';
+import type { CodeBuildOps, EcrRestoreOps, EcsOps, ImageConfigReader, QueueOps, ScalingOps } from '../../recovery/ports.js';
 import type { RecoverySettings } from '../../recovery/settings.js';
 import type { Clock } from '../../core/clock.js';
+import { DrillEcrRestoreOps } from './ecr-restore.js';
 import { DRILL_ACCOUNT, DRILL_GHCR_HOST, DRILL_REGION } from './ids.js';
 import { SCENARIOS } from './scenarios/index.js';
 import {
@@ -33,8 +34,13 @@ export interface DrillPorts {
   region: string;
   /** images: `ScanTarget.ecs`. */
   ecsReader: EcsReader;
-  /** images: `ScanDeps.ecrFor` answers this for the drill account (others are denied). */
+  /** images: `ScanDeps.ecrFor` answers this for the drill account in `region` (other registries are denied). */
   ecrReader: EcrReader;
+  /**
+   * The drill account's ECR in any Region: `ecrReader` for `region`, a reader over a replica
+   * Region's registry for that Region (no repositories where the drill has none).
+   */
+  ecrReaderIn(region: string): EcrReader;
   /** images: `ScanDeps.registry` (the simulated ghcr.io; other hosts answer an error). */
   registry: RegistryClient;
   /** recovery: `RecoveryDeps.ecs`. */
@@ -49,17 +55,29 @@ export interface DrillPorts {
   imageConfig: ImageConfigReader;
   /** recovery: `createDiagnoseJob({ audit })`. */
   audit: ServiceAuditReader;
+  /** recovery: `RecoveryDeps.restore` (archive restores, exact-digest copies from replicas). */
+  restore: EcrRestoreOps;
 }
 
 const UNLIMITED = { ratePerSecond: 1_000_000, burst: 1_000_000, maxInFlight: 64 };
 
 /** Build the ports over `source` (a getter, so a runtime can swap drills underneath). */
 export function drillPorts(source: AccountSource, options: DrillPortOptions = {}): DrillPorts {
+  const ecrReader = new DrillEcrReader(source, options);
+  const readers = new Map<string, EcrReader>([[DRILL_REGION, ecrReader]]);
   return {
     account: DRILL_ACCOUNT,
     region: DRILL_REGION,
     ecsReader: new DrillEcsReader(source, options),
-    ecrReader: new DrillEcrReader(source, options),
+    ecrReader,
+    ecrReaderIn(region) {
+      let reader = readers.get(region);
+      if (!reader) {
+        reader = new DrillEcrReader(source, options, region);
+        readers.set(region, reader);
+      }
+      return reader;
+    },
     registry: new DrillRegistryClient(source),
     ecs: new DrillEcsOps(source, options),
     codebuild: new DrillCodeBuildOps(source, options),
@@ -67,6 +85,7 @@ export function drillPorts(source: AccountSource, options: DrillPortOptions = {}
     scaling: new DrillScalingOps(source, options),
     imageConfig: new DrillImageConfigReader(source, options),
     audit: new DrillServiceAudit(source, options),
+    restore: new DrillEcrRestoreOps(source, options),
   };
 }
 
@@ -78,7 +97,8 @@ export function drillScanDeps(ports: DrillPorts, clock: Clock, generation: () =>
   const scoped = <T>(): ImmutableCache<T> => new DrillScopedCache(new MemoryCache<T>(), generation);
   return {
     targets: [{ account: ports.account, region: ports.region, ecs: ports.ecsReader }],
-    ecrFor: () => ports.ecrReader,
+    // The reader checks the registry id itself: another account's registry is denied.
+    ecrFor: (_registryId, region) => ports.ecrReaderIn(region),
     registry: ports.registry,
     taskDefinitions: scoped<EcsTaskDefinition>(),
     manifests: scoped<ImageIndex>(),

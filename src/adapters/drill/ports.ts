@@ -49,7 +49,7 @@ import type {
 } from '../../recovery/ports.js';
 import type { DrillAccount } from './account.js';
 import type { SimBuild } from './codebuild.js';
-import type { SimEcrImage } from './ecr.js';
+import { repositoryNotFound, type DrillEcr, type SimEcrImage } from './ecr.js';
 import { nameOf, type SimService, type SimTask } from './ecs.js';
 import { DRILL_ACCOUNT, DRILL_GHCR_HOST, DRILL_REGION } from './ids.js';
 
@@ -208,11 +208,16 @@ function ecsService(account: DrillAccount, s: SimService): EcsService {
   return out;
 }
 
-/** `EcrReader` over the simulated ECR (the drill account's registry only). */
+/**
+ * `EcrReader` over the simulated ECR in one Region (default `DRILL_REGION`): the drill account's
+ * registry only — another registry is denied, like a cross-account registry without a policy; a
+ * Region where the drill has no registry (no replica there) has no repositories.
+ */
 export class DrillEcrReader implements EcrReader {
   constructor(
     private readonly account: AccountSource,
     private readonly options: DrillPortOptions = {},
+    private readonly region: string = DRILL_REGION,
   ) {}
 
   describeImages(registryId: string, repository: string, ids: readonly EcrImageId[]): Promise<{ images: EcrImage[]; failures: EcrImageFailure[] }> {
@@ -266,14 +271,14 @@ export class DrillEcrReader implements EcrReader {
   startLifecyclePolicyPreview(registryId: string, repository: string): Promise<{ started: boolean }> {
     return attempt(() => {
       this.repo(registryId, repository, 'ecr:StartLifecyclePolicyPreview');
-      return this.account().ecr.startPreview(repository);
+      return this.ecr(repository, 'ecr:StartLifecyclePolicyPreview').startPreview(repository);
     });
   }
 
   getLifecyclePolicyPreview(registryId: string, repository: string, nextToken?: string): Promise<LifecyclePreviewPage | null> {
     return attempt(() => {
       this.repo(registryId, repository, 'ecr:GetLifecyclePolicyPreview');
-      const page = this.account().ecr.getPreview(repository, nextToken);
+      const page = this.ecr(repository, 'ecr:GetLifecyclePolicyPreview').getPreview(repository, nextToken);
       if (!page) return null;
       const out: LifecyclePreviewPage = {
         status: page.status,
@@ -287,12 +292,19 @@ export class DrillEcrReader implements EcrReader {
   }
 
   private repo(registryId: string, repository: string, action: string) {
-    const arn = `arn:aws:ecr:${DRILL_REGION}:${registryId}:repository/${repository}`;
+    const arn = `arn:aws:ecr:${this.region}:${registryId}:repository/${repository}`;
     if (registryId !== DRILL_ACCOUNT) {
       throw new LifeboatError('AWS_ACCESS_DENIED', `Lifeboat is not allowed ${action} on ${arn}; add it to Lifeboat's read-only IAM policy (deploy/iam).`);
     }
     denied(this.options, action, arn);
-    return this.account().ecr.repo(repository, action);
+    return this.ecr(repository, action).repo(repository, action);
+  }
+
+  /** This Region's registry; none there means no repository there either. */
+  private ecr(repository: string, action: string): DrillEcr {
+    const ecr = this.account().ecrIn(this.region);
+    if (!ecr) throw repositoryNotFound(repository, this.region, action);
+    return ecr;
   }
 }
 

@@ -40,6 +40,8 @@ describe('SdkEcrReader', () => {
       registryId: '012345678910',
       repositoryName: 'cluster-autoscaler',
       imageIds: [{ imageTag: 'v1.13.6' }],
+      // Without it ECR answers ACTIVE images only, and an archived pinned digest would read as gone.
+      filter: { imageStatus: 'ANY' },
     });
   });
 

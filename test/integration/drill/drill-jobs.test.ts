@@ -34,6 +34,7 @@ describe('a drill run through the job system on real Redis', () => {
       queues: runtime.ports.queues,
       scaling: runtime.ports.scaling,
       imageConfig: runtime.ports.imageConfig,
+      restore: runtime.ports.restore,
       images: runtime.scanDeps,
       scaleRecords: new MemoryScaleRecordStore(),
       settings: DEFAULT_RECOVERY_SETTINGS,

@@ -61,6 +61,7 @@ import {
 import { GetQueueAttributesCommand, GetQueueUrlCommand, QueueDoesNotExist, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { SdkCodeBuildOps } from '../../../src/adapters/aws/sdk-codebuild-ops.js';
+import { SdkEcrRestoreOps } from '../../../src/adapters/aws/sdk-ecr-restore-ops.js';
 import { SdkEcrImageConfigReader } from '../../../src/adapters/aws/sdk-ecr-image-config.js';
 import { SdkEcrReader } from '../../../src/adapters/aws/sdk-ecr-reader.js';
 import { SdkEcsOps } from '../../../src/adapters/aws/sdk-ecs-ops.js';
@@ -751,6 +752,7 @@ export class World {
       queues: new SdkQueueOps(new SQSClient({ region: REGION, credentials }), new CloudWatchClient({ region: REGION, credentials }), { ...where, clock: this.clock }),
       scaling: new SdkScalingOps(new ApplicationAutoScalingClient({ region: REGION, credentials }), where),
       imageConfig: new SdkEcrImageConfigReader(ecrClient, { region: REGION, fetch: this.fetch }),
+      restore: new SdkEcrRestoreOps(() => ecrClient, { fetch: this.fetch }),
       images: {
         targets: [{ ...where, ecs: new SdkEcsReader(ecsClient, where) }],
         ecrFor: () => new SdkEcrReader(ecrClient, { region: REGION }),

@@ -135,9 +135,9 @@ describe('command router', () => {
 
   it('answers "not available yet" for a command whose job has no handler', async () => {
     const { router, jobs, audit } = await buildTestRouter({ jobKinds: [] });
-    const reply = await router.handleCommand(slack('check images prod', bob));
+    const reply = await router.handleCommand(slack('drill list', bob));
     expect(messageText(reply)).toContain('not available yet');
-    expect(messageText(reply)).toContain('issue #5');
+    expect(messageText(reply)).toContain('It is planned in drill mode');
     expect(jobs.requests).toEqual([]);
     expect(audit.entries[0]).toMatchObject({ outcome: 'failed', detail: 'not available yet' });
   });

@@ -46,6 +46,7 @@ export function recoveryOver(drill: Drill) {
     queues: drill.ports.queues,
     scaling: drill.ports.scaling,
     imageConfig: drill.ports.imageConfig,
+    restore: drill.ports.restore,
     images,
     scaleRecords: new MemoryScaleRecordStore(),
     settings,

@@ -4,11 +4,15 @@ import { parse as parseYaml } from 'yaml';
 import { createDrill } from '../../../src/adapters/drill/drill.js';
 import { SCENARIOS } from '../../../src/adapters/drill/scenarios/index.js';
 import { HOOKS_PER_MINUTE } from '../../../src/adapters/drill/scenarios/arm-builds-exhaust-retention.js';
+import { ARCHIVE_RESTORE_MS } from '../../../src/adapters/drill/ecr.js';
+import { INVOICE_REPO, INVOICE_RUN_TASKS, INVOICE_SERVICE } from '../../../src/adapters/drill/scenarios/ecr-archived-image.js';
+import { PAYMENTS_REPO, REPLICA_REGION } from '../../../src/adapters/drill/scenarios/ecr-replica-survives.js';
 import type { Logger } from '../../../src/core/logger.js';
 import { RecordingSink, clockAt } from './support.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
 
 /** A logger that keeps error calls: a drill payload the real intake refuses is logged as an error. */
 function errorLogger(errors: unknown[]): Logger {
@@ -135,5 +139,98 @@ describe('drill scenarios', () => {
     const deliveries = sink.alerts.map((a) => a.deliveryId);
     expect(new Set(deliveries).size).toBeLessThan(deliveries.length);
     expect(drill.status().services.filter((s) => s.running < s.desired).map((s) => s.service)).toEqual(['prod/api', 'prod/web', 'prod/checkout', 'prod/search']);
+  });
+
+  it('ecr-archived-image: the rule archives the pinned image at 02:40, the 06:00 scale-out cannot pull it, and a restore from the archive heals it without a redeploy', async () => {
+    const sink = new RecordingSink();
+    const drill = createDrill('ecr-archived-image', { clock: clockAt(), sink });
+    const [cause, impact] = drill.faults;
+    expect(new Date(cause!.at).toISOString().slice(11, 16)).toBe('02:40');
+    expect(new Date(impact!.at).toISOString().slice(11, 16)).toBe('06:00');
+    expect(impact!.at - cause!.at).toBeLessThan(4 * HOUR);
+    const service = () => drill.account.ecs.service('prod', INVOICE_SERVICE);
+    const deployment = service().deployments[0]!;
+    const pinned = deployment.pinned.get('app')!;
+    const image = () => drill.account.ecr.repositories.get(INVOICE_REPO)!.images.get(pinned)!;
+    // Nobody has pulled it since the last month-end run, 31 days before this one.
+    expect(image()).toMatchObject({ status: 'ACTIVE', lastPulledAt: impact!.at - 31 * DAY + MINUTE });
+    expect(service().desiredCount).toBe(0);
+
+    await drill.advanceTo(cause!.at - MINUTE);
+    expect(image().status).toBe('ACTIVE');
+    await drill.advanceTo(cause!.at);
+    expect(drill.account.ecr.lifecycleRuns).toEqual([{ repository: INVOICE_REPO, at: cause!.at, expired: [], archived: [pinned], refused: [] }]);
+    expect(sink.alerts.find((a) => a.imageEvent?.action === 'archive')).toMatchObject({ occurredAt: cause!.at, imageEvent: { repository: INVOICE_REPO, digest: pinned } });
+
+    const detection = await drill.runUntilDetected();
+    expect(detection?.alert).toMatchObject({ class: 'image-pull-failed', pullFailure: 'image-not-found', target: { service: INVOICE_SERVICE, imageDigest: pinned } });
+    expect(detection!.afterImpactMs).toBeLessThanOrEqual(MINUTE);
+    // Archived, not deleted: still listed, but a pull answers not found.
+    const listed = await drill.ports.ecrReader.describeImages('000000000000', INVOICE_REPO, [{ digest: pinned }]);
+    expect(listed.images).toEqual([expect.objectContaining({ digest: pinned, status: 'ARCHIVED', tags: ['v3.2.0'] })]);
+    const failed = [...drill.account.ecs.tasks.values()].filter((t) => t.stopCode === 'TaskFailedToStart');
+    expect(failed.length).toBeGreaterThan(0);
+    expect(failed[0]!.containers[0]!.reason).toMatch(new RegExp(`^CannotPullContainerError: .*${INVOICE_REPO}@${pinned}: not found$`));
+
+    // Left alone the service never starts: ECS retries the same archived digest.
+    await drill.advance(2 * HOUR);
+    expect(drill.account.ecs.runningCount('prod', INVOICE_SERVICE)).toBe(0);
+    expect(service().impaired).toBe(true);
+    expect(drill.healthy().healthy).toBe(false);
+
+    expect(await drill.ports.restore.restoreFromArchive({ registryId: '000000000000', region: 'us-east-1', repository: INVOICE_REPO }, pinned)).toEqual({ status: 'ACTIVATING' });
+    await drill.advance(ARCHIVE_RESTORE_MS - MINUTE);
+    expect(drill.account.ecs.runningCount('prod', INVOICE_SERVICE)).toBe(0);
+    // ACTIVE after 20 minutes; the scheduler's next attempt (back-off at most 15 minutes) starts the tasks.
+    await drill.advance(MINUTE + 16 * MINUTE);
+    expect(drill.healthy()).toMatchObject({ healthy: true });
+    expect(drill.account.ecs.runningCount('prod', INVOICE_SERVICE)).toBe(INVOICE_RUN_TASKS);
+    expect(service().deployments.map((d) => d.id)).toEqual([deployment.id]);
+    expect(sink.alerts.some((a) => a.imageEvent?.action === 'restore' && a.imageEvent.digest === pinned)).toBe(true);
+  });
+
+  it('ecr-replica-survives: the 14-day rule expires the pinned index in us-east-1, the us-west-2 replica keeps it, and copying it back heals the service', async () => {
+    const drill = createDrill('ecr-replica-survives', { clock: clockAt(), sink: new RecordingSink() });
+    const replica = drill.account.ecrIn(REPLICA_REGION)!;
+    const service = () => drill.account.ecs.service('prod', PAYMENTS_REPO);
+    const deployment = service().deployments[0]!;
+    const pinned = deployment.pinned.get('app')!;
+    const children = drill.account.ecr.repositories.get(PAYMENTS_REPO)!.images.get(pinned)!.childDigests!;
+    expect(children).toHaveLength(4);
+    // Replicated when it was pushed; the replica Region has no lifecycle policy.
+    expect(replica.repositories.get(PAYMENTS_REPO)?.policy).toBeUndefined();
+    expect(replica.repositories.get(PAYMENTS_REPO)?.images.size).toBe(5);
+
+    const detection = await drill.runUntilDetected();
+    const [cause, impact] = drill.faults;
+    expect(drill.account.ecr.lifecycleRuns.map((r) => ({ at: r.at, expired: [...r.expired].sort() }))).toEqual([{ at: cause!.at, expired: [pinned, ...children].sort() }]);
+    expect(detection?.alert).toMatchObject({ class: 'image-pull-failed', target: { service: PAYMENTS_REPO, imageDigest: pinned } });
+    expect(detection!.at - impact!.at).toBeLessThanOrEqual(MINUTE);
+    for (const digest of [pinned, ...children]) {
+      expect(drill.account.ecr.lookup(PAYMENTS_REPO, digest)).toEqual({ kind: 'not-found' });
+      expect(replica.lookup(PAYMENTS_REPO, digest).kind).toBe('found');
+    }
+    expect(replica.lifecycleRuns).toEqual([]);
+    // Lifeboat can see the copy: the registry says where it replicates, the replica's reader has the digest.
+    expect(await drill.ports.restore.replicationDestinations('000000000000', 'us-east-1')).toEqual([{ region: REPLICA_REGION, registryId: '000000000000', repositoryPrefixes: ['payments'] }]);
+    const there = await drill.ports.ecrReaderIn(REPLICA_REGION).describeImages('000000000000', PAYMENTS_REPO, [{ digest: pinned }]);
+    expect(there.images).toEqual([expect.objectContaining({ digest: pinned, status: 'ACTIVE', tags: ['v3.14.0'] })]);
+
+    await drill.advance(30 * MINUTE);
+    expect(drill.account.ecs.runningCount('prod', PAYMENTS_REPO)).toBe(2);
+    expect(drill.healthy().healthy).toBe(false);
+
+    const from = { registryId: '000000000000', region: REPLICA_REGION, repository: PAYMENTS_REPO };
+    const to = { ...from, region: 'us-east-1' };
+    await expect(drill.ports.restore.copyImage(from, to, pinned, { tag: 'v3.14.0' })).rejects.toMatchObject({ userMessage: expect.stringContaining('ReferencedImagesNotFoundException') });
+    for (const child of children) await drill.ports.restore.copyImage(from, to, child);
+    expect(await drill.ports.restore.copyImage(from, to, pinned, { tag: 'v3.14.0' })).toMatchObject({ manifestPut: true });
+    expect(drill.account.ecr.resolveTag(PAYMENTS_REPO, 'v3.14.0')).toBe(pinned);
+
+    await drill.advance(16 * MINUTE);
+    expect(drill.healthy()).toMatchObject({ healthy: true });
+    // Healed on the same deployment and the same digest: no rebuild, no redeploy.
+    expect(service().deployments.map((d) => [d.id, d.pinned.get('app')])).toEqual([[deployment.id, pinned]]);
+    expect(drill.account.codebuild.builds.size).toBe(0);
   });
 });

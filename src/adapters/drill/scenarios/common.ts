@@ -107,7 +107,7 @@ export function pinnedImagesPullable(account: DrillAccount, cluster: string, nam
         continue;
       }
       const ref = parsed.ref;
-      const source = ref.registry.host === account.ecr.host ? account.ecr : ref.registry.host === account.ghcr.host ? account.ghcr : undefined;
+      const source = account.pullSource(ref.registry.host);
       const reference = d.pinned.get(c.name) ?? ref.digest ?? ref.tag ?? 'latest';
       const found = source?.lookup(ref.repository, reference);
       if (found?.kind !== 'found') {

@@ -1,0 +1,474 @@
+/**
+ * `restore <repository@digest> [--from R] [--tag T] [--dry-run]`: bring back the exact digest a
+ * service pins, so it runs what it ran — no rebuild, no new digest, no redeploy onto another image.
+ *
+ * Two ways back, chosen by what ECR says about the digest:
+ * - **archived** (a lifecycle `transition` rule, or by hand): `UpdateImageStorageClass` to STANDARD,
+ *   then wait while ECR reports ACTIVATING;
+ * - **gone**: copy it from where it still is — `--from`, else a configured source, else a
+ *   replication destination (a replica Region has its own lifecycle policy, or none) — with the
+ *   exact manifest bytes, so the digest is the same. An index's children are brought back first.
+ * An image that is ACTIVE needs nothing; its index children are still checked.
+ *
+ * Resumable without repeating a change: the plan (with the source it chose) is recorded first;
+ * every step re-reads the digest's state in the target before acting (an archive restore already
+ * asked for shows as ACTIVATING), and a copy of a manifest the target holds puts nothing.
+ */
+import { z } from 'zod';
+import { LifeboatError, isLifeboatError } from '../core/errors.js';
+import type { JobContext, JobResult } from '../core/jobs.js';
+import type { Block, Message } from '../core/message.js';
+import { parseImageReference, shortDigest } from '../images/image-reference.js';
+import { isIndexMediaType, parseImageIndex } from '../images/oci-index.js';
+import { renderCalls, type PlannedCall } from './calls.js';
+import { copyCandidates, describeLocation, lookAt, sameLocation, type CopyLookup } from './copy-sources.js';
+import { runContext, type RecoveryDeps, type RunContext } from './deps.js';
+import type { EcrLocation } from './ports.js';
+import { clip, formatDuration, plural } from './text.js';
+
+/** Job data of `restore`, as `commands/restore.yaml` parses it. */
+export const restoreJobData = z.object({
+  image: z.string(),
+  from: z.string().optional(),
+  tag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, 'expected an image tag').optional(),
+  dryRun: z.boolean().optional(),
+});
+
+/** The plan, recorded as the job's first checkpoint (plain JSON). */
+export interface RestorePlan {
+  target: EcrLocation;
+  digest: string;
+  /** What ECR said about the digest in the target when the plan was made. */
+  state: 'active' | 'archived' | 'activating' | 'absent';
+  method: 'none' | 'archive' | 'copy';
+  source?: EcrLocation;
+  /** Every place looked at for a copy, and what it held. */
+  looked: { where: string; found: string }[];
+  tag?: string;
+  calls: PlannedCall[];
+  warnings: string[];
+  refusal?: string;
+  plannedAt: number;
+}
+
+/** What the run did to each manifest. */
+interface Tally {
+  fromArchive: string[];
+  copied: { digest: string; blobs: number; bytes: number }[];
+  present: string[];
+  /** Tags put back on the restored image. */
+  tags: string[];
+  notes: string[];
+}
+
+const CP_PLAN = 'restore.plan';
+const DIGEST = /^sha256:[a-f0-9]{64}$/;
+// Strict, so a repository named like `my-app-2` is never read as a Region.
+const REGION = /^(us|eu|ap|sa|ca|me|af|il|mx|cn)(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$/;
+
+/** The `restore` job handler. */
+export function createRestoreJob(deps: RecoveryDeps) {
+  return async (data: Record<string, unknown>, ctx: JobContext): Promise<JobResult> => {
+    const parsed = restoreJobData.safeParse(data);
+    if (!parsed.success) throw new LifeboatError('COMMAND_ARGS_INVALID', `restore: ${parsed.error.issues.map((i) => i.message).join('; ')}.`);
+    const { target, digest } = parseRestoreTarget(parsed.data.image, deps);
+    const from = parsed.data.from !== undefined ? parseSource(parsed.data.from, target) : undefined;
+    const run = runContext(deps, ctx);
+
+    const recorded = await ctx.checkpoint.get<RestorePlan>(CP_PLAN);
+    const plan = recorded ?? (await planRestore(run, target, digest, from, parsed.data.tag));
+    if (parsed.data.dryRun === true) return renderPlan(plan, true);
+    if (plan.refusal !== undefined) {
+      await ctx.progress(renderPlan(plan, false));
+      throw new LifeboatError('JOB_FAILED', plan.refusal);
+    }
+    if (!recorded) await ctx.checkpoint.set(CP_PLAN, plan);
+    await ctx.progress(renderPlan(plan, false));
+
+    const tally: Tally = { fromArchive: [], copied: [], present: [], tags: [], notes: [] };
+    await ensure(run, plan, plan.digest, tally);
+    await restoreTags(run, plan, tally);
+    const children = await verify(run, plan);
+    return resultMessage(run, plan, tally, children);
+  };
+}
+
+/** `repo@sha256:…` in the recovery account and Region, or a full ECR image URI `@sha256:…`. */
+export function parseRestoreTarget(text: string, deps: Pick<RecoveryDeps, 'account' | 'region'>): { target: EcrLocation; digest: string } {
+  const at = text.lastIndexOf('@');
+  const name = text.slice(0, at);
+  const digest = text.slice(at + 1);
+  if (at <= 0 || !DIGEST.test(digest)) throw new LifeboatError('COMMAND_ARGS_INVALID', `restore: "${text}" is not repository@sha256:<64 hex digits>.`);
+  const first = name.split('/')[0] ?? '';
+  if (first.includes('.')) {
+    const ref = parseImageReference(text);
+    if (!ref.ok || ref.ref.registry.kind !== 'ecr-private') throw new LifeboatError('COMMAND_ARGS_INVALID', `restore: "${name}" is not an ECR repository; restore brings back images in private ECR only.`);
+    return { target: { registryId: ref.ref.registry.account, region: ref.ref.registry.region, repository: ref.ref.repository }, digest };
+  }
+  return { target: { registryId: deps.account, region: deps.region, repository: name }, digest };
+}
+
+/** `--from`: a Region (the same repository there), a full ECR repository URI, or another repository. */
+export function parseSource(text: string, target: EcrLocation): EcrLocation {
+  if (REGION.test(text)) return { ...target, region: text };
+  if ((text.split('/')[0] ?? '').includes('.')) {
+    const ref = parseImageReference(text);
+    if (!ref.ok || ref.ref.registry.kind !== 'ecr-private') throw new LifeboatError('COMMAND_ARGS_INVALID', `restore: --from ${text} is not an ECR repository.`);
+    return { registryId: ref.ref.registry.account, region: ref.ref.registry.region, repository: ref.ref.repository };
+  }
+  return { ...target, repository: text };
+}
+
+/** Build the plan: read-only. */
+export async function planRestore(run: RunContext, target: EcrLocation, digest: string, from: EcrLocation | undefined, tag: string | undefined): Promise<RestorePlan> {
+  const { deps } = run;
+  const image = `${target.repository}@${shortDigest(digest)}`;
+  const base = { target, digest, looked: [] as RestorePlan['looked'], warnings: [] as string[], plannedAt: run.now(), ...(tag !== undefined ? { tag } : {}) };
+  const here = await run.calls.read('ecr:DescribeImages', () => readState(run, target, digest));
+  if (here === 'repository-missing') {
+    return { ...base, state: 'absent', method: 'none', calls: [], refusal: `Repository ${target.repository} does not exist in registry ${target.registryId} (${target.region}). Restore puts images back into an existing repository: create it first, with its lifecycle policy.` };
+  }
+  if (from !== undefined && sameLocation(from, target)) {
+    return { ...base, state: here, method: 'none', calls: [], refusal: `--from names the repository the image is restored into; name where the copy is (a Region, another repository or registry).` };
+  }
+  // The digest may be ACTIVE while its index's children are not: that is what is to be brought back.
+  let wanted = digest;
+  if (here === 'active') {
+    const children = await childStates(run, target, digest);
+    const gone = children.filter((c) => c.state === 'absent').map((c) => c.digest);
+    const archived = children.filter((c) => c.state === 'archived' || c.state === 'activating');
+    if (gone.length === 0 && from === undefined) {
+      return archived.length > 0
+        ? { ...base, state: here, method: 'archive', calls: archiveCalls(run, target, '<each archived child>') }
+        : { ...base, state: here, method: 'none', calls: readCalls(target, digest) };
+    }
+    if (gone[0] !== undefined) {
+      wanted = gone[0];
+      base.warnings.push(`${image} is in repo ${target.repository}, but ${plural(gone.length, 'child', 'children')} of it ${gone.length === 1 ? 'is' : 'are'} gone (${gone.map(shortDigest).join(', ')}): ${gone.length === 1 ? 'it is' : 'they are'} what is copied.`);
+    }
+  }
+  if (here === 'archived') {
+    // Re-pushing would restore it too, but only after moving every blob; ECR's own restore moves none.
+    if (from !== undefined) base.warnings.push(`${image} is archived in repo ${target.repository}: restoring it from the archive, not copying from --from.`);
+    return { ...base, state: here, method: 'archive', calls: archiveCalls(run, target, digest) };
+  }
+  if (here === 'activating') return { ...base, state: here, method: 'archive', calls: readCalls(target, digest, `every ${deps.settings.restore.pollSeconds} s until ACTIVE`) };
+
+  // Gone (or --from given): find a copy.
+  const problems: string[] = [];
+  let candidates: EcrLocation[];
+  if (from !== undefined) candidates = [from];
+  else {
+    const found = await copyCandidates({ restore: deps.restore, ecrFor: deps.images.ecrFor.bind(deps.images), sources: deps.settings.restore.sources, clock: deps.clock }, target);
+    candidates = found.candidates;
+    problems.push(...found.problems);
+  }
+  let source: CopyLookup | undefined;
+  for (const at of candidates) {
+    const lookup = await lookAt(deps.images, at, wanted);
+    base.looked.push({ where: describeLocation(at, target), found: lookupText(lookup) });
+    if (lookup.state === 'active') {
+      source = lookup;
+      break;
+    }
+  }
+  base.warnings.push(...problems);
+  if (!source) {
+    const where =
+      base.looked.length > 0
+        ? `Looked in ${base.looked.map((l) => `${l.where} (${l.found})`).join(', ')}.`
+        : problems.length > 0
+          ? `Lifeboat ${problems.join('; ')}.`
+          : 'The registry replicates nowhere and no `recovery.restore.sources` are configured.';
+    return {
+      ...base,
+      state: here,
+      method: 'none',
+      calls: [],
+      refusal: `${image} is gone from repo ${target.repository} and no copy of it was found. ${where} Rebuild the image instead (\`rebuild <cluster/service>\` or \`rebuild <repository:tag>\`), or name a copy with --from.`,
+    };
+  }
+  if (tag === undefined) {
+    base.warnings.push('The copy gets back the tags it has there that no other image here holds; without any, it is untagged, and a rule that expires untagged images can take it again (add --tag). `check images` shows what the policy will do.');
+  }
+  return { ...base, state: here, method: 'copy', source: source.at, calls: copyCalls(source.at, target, digest, tag) };
+}
+
+type TargetState = 'active' | 'archived' | 'activating' | 'absent' | 'repository-missing';
+
+async function readState(run: RunContext, at: EcrLocation, digest: string): Promise<TargetState> {
+  try {
+    const got = await run.deps.images.ecrFor(at.registryId, at.region).describeImages(at.registryId, at.repository, [{ digest }]);
+    const image = got.images.find((i) => i.digest === digest);
+    if (!image) {
+      const failure = got.failures[0];
+      if (failure && failure.code !== 'ImageNotFound') throw new LifeboatError('AWS_ERROR', `ECR could not describe ${at.repository}@${shortDigest(digest)}: ${failure.code}${failure.reason ? ` (${failure.reason})` : ''}.`, { retryable: false });
+      return 'absent';
+    }
+    return image.status === 'ACTIVE' ? 'active' : image.status === 'ARCHIVED' ? 'archived' : 'activating';
+  } catch (err) {
+    if (isLifeboatError(err) && err.code === 'AWS_NOT_FOUND') return 'repository-missing';
+    throw err;
+  }
+}
+
+/**
+ * Make `digest` ACTIVE in the target, children first for an index that has to be copied, and the
+ * children of an index that is (or becomes) ACTIVE. Reads before it acts, so a resumed run skips
+ * what the crashed one did.
+ */
+async function ensure(run: RunContext, plan: RestorePlan, digest: string, tally: Tally): Promise<void> {
+  const { deps, ctx } = run;
+  ctx.signal.throwIfAborted();
+  let state = await run.calls.read('ecr:DescribeImages', () => readState(run, plan.target, digest));
+  if (state === 'repository-missing') throw new LifeboatError('AWS_NOT_FOUND', `Repository ${plan.target.repository} no longer exists in registry ${plan.target.registryId} (${plan.target.region}).`);
+
+  if (state === 'absent') {
+    if (!plan.source) {
+      throw new LifeboatError('JOB_FAILED', `${plan.target.repository}@${shortDigest(digest)} is gone and no copy of it is known. Rebuild the image instead, or name a copy with --from.`);
+    }
+    const source = plan.source;
+    const manifest = await run.calls.read('ecr:BatchGetImage', () => deps.images.ecrFor(source.registryId, source.region).getManifests(source.registryId, source.repository, [digest]));
+    const got = manifest.manifests[0];
+    if (!got) throw new LifeboatError('AWS_NOT_FOUND', `${describeLocation(source, plan.target)} no longer holds ${shortDigest(digest)} (${manifest.failures[0]?.code ?? 'not found'}).`);
+    if (isIndexMediaType(got.mediaType)) {
+      const index = parseImageIndex(got.body);
+      if (!index.ok) throw new LifeboatError('JOB_FAILED', `The index ${shortDigest(digest)} in ${describeLocation(source, plan.target)} cannot be read: ${index.error}.`);
+      for (const child of index.index.manifests) await ensure(run, plan, child.digest, tally);
+    }
+    await progress(run, plan, `Copying ${shortDigest(digest)} from ${describeLocation(source, plan.target)}…`);
+    const copied = await run.calls.mutate('ecr:PutImage', () =>
+      deps.restore.copyImage(source, plan.target, digest, { signal: ctx.signal }),
+    );
+    ctx.log.info({ digest, blobs: copied.blobsCopied, bytes: copied.bytesCopied, put: copied.manifestPut }, 'manifest copied');
+    tally.copied.push({ digest, blobs: copied.blobsCopied, bytes: copied.bytesCopied });
+    return;
+  }
+
+  if (state === 'archived') {
+    await progress(run, plan, `Restoring ${shortDigest(digest)} from the archive…`);
+    const answered = await run.calls.mutate('ecr:UpdateImageStorageClass', () => deps.restore.restoreFromArchive(plan.target, digest));
+    tally.fromArchive.push(digest);
+    state = answered.status === 'ACTIVE' ? 'active' : 'activating';
+  }
+  if (state === 'activating') {
+    if (!tally.fromArchive.includes(digest)) tally.fromArchive.push(digest);
+    await waitActive(run, plan, digest);
+  } else if (state === 'active' && !tally.fromArchive.includes(digest)) tally.present.push(digest);
+
+  // An ACTIVE index is pullable only with its children: bring back any that are archived or gone.
+  const read = await run.calls.read('ecr:BatchGetImage', () => deps.images.ecrFor(plan.target.registryId, plan.target.region).getManifests(plan.target.registryId, plan.target.repository, [digest]));
+  const body = read.manifests[0];
+  if (body && isIndexMediaType(body.mediaType)) {
+    const index = parseImageIndex(body.body);
+    if (!index.ok) return;
+    const children = index.index.manifests.map((m) => m.digest);
+    // Ask for every archived child first, then wait: ECR restores them side by side.
+    for (const child of await childStates(run, plan.target, digest, children)) {
+      if (child.state !== 'archived') continue;
+      await run.calls.mutate('ecr:UpdateImageStorageClass', () => deps.restore.restoreFromArchive(plan.target, child.digest));
+      tally.fromArchive.push(child.digest);
+    }
+    for (const child of children) await ensure(run, plan, child, tally);
+  }
+}
+
+/**
+ * The state of each child of `digest` in `at` (none when it is not an index, or not readable).
+ * `known` skips reading the index again when its children are already known.
+ */
+async function childStates(run: RunContext, at: EcrLocation, digest: string, known?: readonly string[]): Promise<{ digest: string; state: Exclude<TargetState, 'repository-missing'> }[]> {
+  const ecr = run.deps.images.ecrFor(at.registryId, at.region);
+  let children = known;
+  if (children === undefined) {
+    const read = await run.calls.read('ecr:BatchGetImage', () => ecr.getManifests(at.registryId, at.repository, [digest]));
+    const body = read.manifests[0];
+    if (!body || !isIndexMediaType(body.mediaType)) return [];
+    const index = parseImageIndex(body.body);
+    if (!index.ok) return [];
+    children = index.index.manifests.map((m) => m.digest);
+  }
+  if (children.length === 0) return [];
+  const got = await run.calls.read('ecr:DescribeImages', () => ecr.describeImages(at.registryId, at.repository, children.map((d) => ({ digest: d }))));
+  return children.map((d) => {
+    const image = got.images.find((i) => i.digest === d);
+    return { digest: d, state: !image ? 'absent' : image.status === 'ACTIVE' ? 'active' : image.status === 'ARCHIVED' ? 'archived' : 'activating' };
+  });
+}
+
+/** Poll until ECR reports the digest ACTIVE; the restore goes on in ECR if the job stops waiting. */
+async function waitActive(run: RunContext, plan: RestorePlan, digest: string): Promise<void> {
+  const { pollSeconds, timeoutMinutes } = run.deps.settings.restore;
+  const started = run.now();
+  for (;;) {
+    const state = await run.calls.read('ecr:DescribeImages', () => readState(run, plan.target, digest));
+    if (state === 'active') return;
+    if (state !== 'activating') throw new LifeboatError('JOB_FAILED', `ECR stopped restoring ${plan.target.repository}@${shortDigest(digest)}: it is ${state} again.`);
+    const waited = run.now() - started;
+    if (waited > timeoutMinutes * 60_000) {
+      throw new LifeboatError('JOB_FAILED', `${plan.target.repository}@${shortDigest(digest)} is still being restored from the archive after ${formatDuration(waited)}; ECR goes on by itself. Run the same restore again to keep watching.`);
+    }
+    await progress(run, plan, `Waiting for ECR: ${shortDigest(digest)} is being restored from the archive (${formatDuration(waited)} so far)…`);
+    await run.sleep(pollSeconds * 1000, run.ctx.signal);
+  }
+}
+
+/**
+ * Tags: a copied image gets back the tags it has in the source that no image in the target holds
+ * (a tag that moved on to another image is left where it is), plus `--tag`. A tag matters: the
+ * task definition names the image by it, and untagged images are what untagged rules expire.
+ */
+async function restoreTags(run: RunContext, plan: RestorePlan, tally: Tally): Promise<void> {
+  const { target, digest } = plan;
+  const ecr = run.deps.images.ecrFor(target.registryId, target.region);
+  const wanted: { tag: string; explicit: boolean }[] = plan.tag !== undefined ? [{ tag: plan.tag, explicit: true }] : [];
+  if (plan.method === 'copy' && plan.source) {
+    const source = plan.source;
+    const there = await run.calls.read('ecr:DescribeImages', () => run.deps.images.ecrFor(source.registryId, source.region).describeImages(source.registryId, source.repository, [{ digest }]));
+    for (const tag of there.images[0]?.tags ?? []) if (!wanted.some((w) => w.tag === tag)) wanted.push({ tag, explicit: false });
+  }
+  for (const { tag, explicit } of wanted) {
+    const got = await run.calls.read('ecr:DescribeImages', () => ecr.describeImages(target.registryId, target.repository, [{ tag }]));
+    const holder = got.images[0];
+    if (holder?.digest === digest) continue;
+    if (holder && !explicit) {
+      tally.notes.push(`Tag ${tag} now names ${shortDigest(holder.digest)}, so it was left there; the restored image is reachable by its digest.`);
+      continue;
+    }
+    await run.calls.mutate('ecr:PutImage', () => run.deps.restore.copyImage(target, target, digest, { tag, signal: run.ctx.signal }));
+    tally.tags.push(tag);
+  }
+}
+
+/** Every manifest the digest needs is ACTIVE: the digest itself and, for an index, each child. */
+async function verify(run: RunContext, plan: RestorePlan): Promise<number> {
+  const { target, digest } = plan;
+  const ecr = run.deps.images.ecrFor(target.registryId, target.region);
+  const top = await run.calls.read('ecr:BatchGetImage', () => ecr.getManifests(target.registryId, target.repository, [digest]));
+  const body = top.manifests[0];
+  if (!body) throw new LifeboatError('JOB_FAILED', `${target.repository}@${shortDigest(digest)} still cannot be pulled after the restore (${top.failures[0]?.code ?? 'not found'}).`);
+  if (!isIndexMediaType(body.mediaType)) return 0;
+  const index = parseImageIndex(body.body);
+  if (!index.ok) return 0;
+  const children = index.index.manifests.map((m) => m.digest);
+  const got = await run.calls.read('ecr:DescribeImages', () => ecr.describeImages(target.registryId, target.repository, children.map((d) => ({ digest: d }))));
+  const missing = children.filter((d) => got.images.find((i) => i.digest === d)?.status !== 'ACTIVE');
+  if (missing.length > 0) throw new LifeboatError('JOB_FAILED', `The index ${shortDigest(digest)} is back but ${plural(missing.length, 'child', 'children')} still cannot be pulled: ${missing.map(shortDigest).join(', ')}.`);
+  return children.length;
+}
+
+async function progress(run: RunContext, plan: RestorePlan, text: string): Promise<void> {
+  await run.ctx.progress({ summary: text, tone: 'info', blocks: [{ type: 'header', text: `Restoring ${plan.target.repository}@${shortDigest(plan.digest)}` }, { type: 'text', text }] });
+}
+
+function lookupText(l: CopyLookup): string {
+  switch (l.state) {
+    case 'active':
+      return 'has it';
+    case 'absent':
+      return 'not there';
+    case 'archived':
+      return `archived there, so it cannot be copied until restored there`;
+    case 'unknown':
+      return `could not check: ${l.detail ?? 'unknown error'}`;
+  }
+}
+
+function readCalls(target: EcrLocation, digest: string, when?: string): PlannedCall[] {
+  return [{ action: 'ecr:DescribeImages', input: { registryId: target.registryId, repositoryName: target.repository, imageIds: [{ imageDigest: digest }] }, mutating: false, ...(when !== undefined ? { when } : {}) }];
+}
+
+function archiveCalls(run: RunContext, target: EcrLocation, digest: string): PlannedCall[] {
+  return [
+    { action: 'ecr:UpdateImageStorageClass', input: { registryId: target.registryId, repositoryName: target.repository, imageId: { imageDigest: digest }, targetStorageClass: 'STANDARD' }, mutating: true },
+    ...readCalls(target, digest, `every ${run.deps.settings.restore.pollSeconds} s until ACTIVE`),
+    { action: 'ecr:UpdateImageStorageClass', input: { registryId: target.registryId, repositoryName: target.repository, imageId: { imageDigest: '<each archived child>' }, targetStorageClass: 'STANDARD' }, mutating: true, when: 'for an index, each child that is archived too' },
+  ];
+}
+
+function copyCalls(source: EcrLocation, target: EcrLocation, digest: string, tag: string | undefined): PlannedCall[] {
+  const where = (at: EcrLocation) => ({ registryId: at.registryId, repositoryName: at.repository });
+  return [
+    { action: 'ecr:BatchGetImage', input: { ...where(source), imageIds: [{ imageDigest: digest }] }, mutating: false, when: `in ${source.region}; for an index, each child too` },
+    { action: 'ecr:BatchCheckLayerAvailability', input: { ...where(target), layerDigests: ['<each blob of the manifest>'] }, mutating: false },
+    { action: 'ecr:GetDownloadUrlForLayer', input: { ...where(source), layerDigest: '<each blob the target lacks>' }, mutating: false },
+    { action: 'ecr:InitiateLayerUpload', input: where(target), mutating: true, when: 'then UploadLayerPart and CompleteLayerUpload, for each blob the target lacks (sha256 checked)' },
+    { action: 'ecr:PutImage', input: { ...where(target), imageDigest: digest, imageManifest: '<the exact manifest bytes>' }, mutating: true, when: 'children first, then the index' },
+    { action: 'ecr:DescribeImages', input: { ...where(source), imageIds: [{ imageDigest: digest }] }, mutating: false, when: 'its tags there' },
+    {
+      action: 'ecr:PutImage',
+      input: { ...where(target), imageDigest: digest, imageManifest: '<the same manifest>', imageTag: tag ?? '<each of its tags there that no image here holds>' },
+      mutating: true,
+      when: tag !== undefined ? 'for --tag, and each of its tags there that no image here holds' : 'for each of its tags there that no image here holds',
+    },
+  ];
+}
+
+function renderPlan(plan: RestorePlan, dryRun: boolean): Message {
+  const image = `${plan.target.repository}@${shortDigest(plan.digest)}`;
+  const how =
+    plan.method === 'archive'
+      ? plan.state === 'activating'
+        ? 'ECR is already restoring it from the archive: wait until it is ACTIVE'
+        : 'restore it from ECR’s archive storage class (UpdateImageStorageClass → STANDARD), then wait until ACTIVE'
+      : plan.method === 'copy' && plan.source
+        ? `copy the exact manifest and its blobs from ${describeLocation(plan.source, plan.target)}`
+        : plan.refusal === undefined
+          ? 'nothing: it is ACTIVE (index children are checked)'
+          : 'cannot be restored';
+  const blocks: Block[] = [
+    { type: 'header', text: `${dryRun ? 'Dry run: restore' : 'Restore'} ${image}` },
+    {
+      type: 'fields',
+      fields: [
+        { label: 'Repository', value: `${plan.target.repository} (${plan.target.registryId}, ${plan.target.region})` },
+        { label: 'Now', value: plan.state },
+        { label: 'How', value: how },
+        ...(plan.tag !== undefined ? [{ label: 'Tag', value: plan.tag }] : []),
+      ],
+    },
+  ];
+  if (plan.looked.length > 0) blocks.push({ type: 'text', text: 'Where a copy was looked for' }, { type: 'list', items: plan.looked.map((l) => `${l.where}: ${l.found}`) });
+  if (plan.refusal !== undefined) blocks.push({ type: 'text', text: plan.refusal });
+  for (const w of plan.warnings) blocks.push({ type: 'context', text: w });
+  if (plan.calls.length > 0) blocks.push({ type: 'text', text: dryRun ? 'AWS calls it would make (✎ = changes something)' : 'AWS calls (✎ = changes something)' }, { type: 'code', text: clip(renderCalls(plan.calls)) });
+  if (dryRun) blocks.push({ type: 'context', text: 'Dry run: nothing was changed.' });
+  return { summary: `${dryRun ? 'Dry run: ' : ''}restore ${image}: ${how}`, tone: plan.refusal !== undefined ? 'warning' : 'info', blocks };
+}
+
+function resultMessage(run: RunContext, plan: RestorePlan, tally: Tally, children: number): JobResult {
+  const image = `${plan.target.repository}@${shortDigest(plan.digest)}`;
+  const bytes = tally.copied.reduce((n, c) => n + c.bytes, 0);
+  const blobs = tally.copied.reduce((n, c) => n + c.blobs, 0);
+  const from = tally.copied.length > 0 && plan.source ? describeLocation(plan.source, plan.target) : tally.fromArchive.length > 0 ? 'the archive' : 'nowhere: it was already there';
+  const fields = [
+    { label: 'From', value: from },
+    { label: 'Took', value: formatDuration(run.now() - plan.plannedAt) },
+    { label: 'Manifests', value: `${tally.fromArchive.length} from the archive, ${tally.copied.length} copied, ${tally.present.length} already there` },
+  ];
+  if (tally.copied.length > 0) fields.push({ label: 'Copied', value: `${plural(blobs, 'blob')}, ${formatBytes(bytes)}` });
+  if (children > 0) fields.push({ label: 'Index', value: `${plural(children, 'child', 'children')}, every one pullable` });
+  if (tally.tags.length > 0) fields.push({ label: 'Tags', value: tally.tags.join(', ') });
+  const restored = tally.fromArchive.length > 0 || tally.copied.length > 0;
+  return {
+    summary: restored ? `Restored ${image} from ${from}: it can be pulled again` : `${image} can be pulled: nothing to restore`,
+    tone: 'success',
+    blocks: [
+      { type: 'header', text: restored ? `Restored ${image}` : `${image} is already pullable` },
+      { type: 'fields', fields },
+      ...tally.notes.map((text) => ({ type: 'context' as const, text })),
+      {
+        type: 'context',
+        text: 'Services pinned to this digest start tasks again on their own: ECS keeps retrying failed starts, with a back-off. A redeploy starts them now, but re-resolves tags — check what the tag points to first.',
+      },
+    ],
+    outputs: { restored: true, image: `${plan.target.repository}@${plan.digest}`, from, copied: tally.copied.length, fromArchive: tally.fromArchive.length, tags: tally.tags },
+  };
+}
+
+function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KiB`;
+  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
+  return `${(n / 1024 ** 3).toFixed(2)} GiB`;
+}
