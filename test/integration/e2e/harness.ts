@@ -326,7 +326,14 @@ export function lifeboatLab(name: string) {
         running.push(lb);
         return lb;
       };
-      return { runtime, launch, startBuild: vi.spyOn(runtime.ports.codebuild, 'startBuild'), updateService: vi.spyOn(runtime.ports.ecs, 'updateService') };
+      return {
+        runtime,
+        launch,
+        startBuild: vi.spyOn(runtime.ports.codebuild, 'startBuild'),
+        updateService: vi.spyOn(runtime.ports.ecs, 'updateService'),
+        restoreFromArchive: vi.spyOn(runtime.ports.restore, 'restoreFromArchive'),
+        copyImage: vi.spyOn(runtime.ports.restore, 'copyImage'),
+      };
     },
   };
 }

@@ -39,7 +39,7 @@ export const ecrReplicaSurvives: DrillScenario = {
   walkthrough: [
     'Wait for the incident card: prod/payments-api cannot pull its image (CannotPullContainerError, image not found).',
     'check images prod/payments-api — the pinned digest is gone from payments-api in us-east-1 (rule 1, 14 days since push), but the us-west-2 replica still has it: lifecycle policies act only in their own Region, and replication never copies deletions.',
-    `restore ${PAYMENTS_REPO}@<pinned digest> --from ${REPLICA_REGION} --tag v3.14.0 — Lifeboat copies the exact manifests from the replica: the platform images and attestations first, then the index. Same bytes, same digest.`,
+    `restore ${PAYMENTS_REPO}@<pinned digest> — what check images offers: Lifeboat found the copy through the registry's replication configuration (name it yourself with --from ${REPLICA_REGION}). It copies the exact manifests back: the platform images and attestations first, then the index, and the tag v3.14.0 with it. Same bytes, same digest.`,
     'drill advance 20m — ECS retries the start with back-off (at most 15 minutes apart); the first attempt after the copy pulls the pinned digest and prod/payments-api is back to 3 of 3, without a rebuild or a redeploy.',
     'Prevention: "sinceImagePushed, tagStatus any" never looks at what runs; protect the tags you deploy with a higher-priority tagged rule. The replica kept everything because it has no policy — a copy worth knowing about, not a retention plan.',
   ],
