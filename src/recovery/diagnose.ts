@@ -18,7 +18,9 @@ import { z } from 'zod';
 import { LifeboatError } from '../core/errors.js';
 import type { JobContext, JobHandler, JobResult } from '../core/jobs.js';
 import type { Block, Message } from '../core/message.js';
-import type { Answer, AuditImage, AuditService, AuditTask, AuditTaskDefinition, ServiceAuditReader } from './diagnose-ports.js';
+import { parseImageReference, partitionOf } from '../images/image-reference.js';
+import { parseArn, type Arn } from '../intake/shared/arn.js';
+import type { Answer, AuditContainer, AuditImage, AuditService, AuditTask, AuditTaskDefinition, ServiceAuditReader } from './diagnose-ports.js';
 import type { ScalableTargetState } from './ports.js';
 import { parseServiceTarget } from './targets.js';
 import { clip } from './text.js';
@@ -81,8 +83,8 @@ export interface DiagnoseOutputs {
 
 /** ELB health checks: 10 s interval, 3 failures (the ECS/ALB defaults the drill models). */
 const HEALTH_CHECK_KILL_SECONDS = 30;
-const ECR_PULL_ACTIONS = ['ecr:GetAuthorizationToken', 'ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'];
-const ECR_HOST = /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\//;
+/** The pull actions IAM authorises on the repository (`ecr:GetAuthorizationToken` takes no resource). */
+const ECR_REPOSITORY_ACTIONS = ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'];
 
 /** The `diagnose-service` job handler. */
 export function createDiagnoseJob(deps: { audit: ServiceAuditReader }): JobHandler {
@@ -136,26 +138,90 @@ export async function gatherAuditFacts(audit: ServiceAuditReader, cluster: strin
   return { service, taskDefinition, tasks, logGroups, permissions, accessDenied: [...new Set(accessDenied)], loggedStartupSeconds, scalableTarget, images };
 }
 
-/** What the ECS agent needs from the execution role for this task definition. */
-export function executionRoleNeeds(td: AuditTaskDefinition): { action: string; resource?: string; because: string }[] {
-  const needs: { action: string; resource?: string; because: string }[] = [];
-  const ecr = td.containers.filter((c) => ECR_HOST.test(c.image));
-  if (ecr.length > 0) for (const action of ECR_PULL_ACTIONS) needs.push({ action, because: `pull ${ecr.map((c) => c.name).join(', ')} from ECR` });
-  const awslogs = td.containers.filter((c) => c.logConfiguration?.logDriver === 'awslogs');
-  if (awslogs.length > 0) {
-    for (const action of ['logs:CreateLogStream', 'logs:PutLogEvents']) needs.push({ action, because: 'write the awslogs log streams' });
-    if (awslogs.some((c) => c.logConfiguration?.options['awslogs-create-group'] === 'true')) needs.push({ action: 'logs:CreateLogGroup', because: 'create the log group (awslogs-create-group is true)' });
+/** A permission the ECS agent needs from the execution role, and why. */
+export interface RoleNeed {
+  action: string;
+  /** The ARN IAM authorises the agent's request on; absent for an action without one, or when it cannot be built. */
+  resource?: string;
+  because: string;
+}
+
+/**
+ * What the ECS agent needs from the execution role for this task definition, each on the resource
+ * the agent's request names: asked on `*` instead, a role scoped to its own log group or repository
+ * (how CDK and Terraform modules write execution roles) would look denied.
+ */
+export function executionRoleNeeds(td: AuditTaskDefinition): RoleNeed[] {
+  // The task definition's ARN gives the account, Region and partition the task runs in.
+  const home = parseArn(td.arn);
+  return [...ecrNeeds(td.containers), ...logNeeds(td.containers, home), ...secretNeeds(td.containers, home)];
+}
+
+function ecrNeeds(containers: readonly AuditContainer[]): RoleNeed[] {
+  const repositories = new Map<string, string[]>(); // repository ARN → its containers
+  for (const c of containers) {
+    const parsed = parseImageReference(c.image);
+    if (!parsed.ok || parsed.ref.registry.kind !== 'ecr-private') continue;
+    const { partition, region, account } = parsed.ref.registry;
+    const arn = `arn:${partition}:ecr:${region}:${account}:repository/${parsed.ref.repository}`;
+    repositories.set(arn, [...(repositories.get(arn) ?? []), c.name]);
   }
-  for (const c of td.containers) {
+  if (repositories.size === 0) return [];
+  const all = [...repositories.values()].flat();
+  const needs: RoleNeed[] = [{ action: 'ecr:GetAuthorizationToken', because: `pull ${all.join(', ')} from ECR` }];
+  for (const [arn, names] of repositories) for (const action of ECR_REPOSITORY_ACTIONS) needs.push({ action, resource: arn, because: `pull ${names.join(', ')} from ECR` });
+  return needs;
+}
+
+/**
+ * The agent writes streams `<awslogs-stream-prefix>/<container>/<task id>` (without a prefix, named
+ * by the Docker container id) in the group's Region, and asks `logs:CreateLogGroup` on
+ * `log-group:<name>:log-stream:` — the ARNs its AccessDenied messages name. A policy on
+ * `log-group:<name>:*` matches both. A container without awslogs-group cannot start at all (the
+ * logging check says so): it has no stream to ask about.
+ */
+function logNeeds(containers: readonly AuditContainer[], home: Arn | undefined): RoleNeed[] {
+  const streams = new Map<string, { resource?: string; group: string; names: string[] }>();
+  const created = new Map<string, { resource?: string; group: string }>();
+  for (const c of containers) {
+    const log = c.logConfiguration;
+    const group = log?.options['awslogs-group'];
+    if (log?.logDriver !== 'awslogs' || group === undefined || group === '') continue;
+    const region = log.options['awslogs-region'] || home?.region;
+    const groupArn = home !== undefined && home.account !== '' && region ? `arn:${partitionOf(region)}:logs:${region}:${home.account}:log-group:${group}:log-stream:` : undefined;
+    const prefix = log.options['awslogs-stream-prefix'];
+    const resource = groupArn !== undefined ? `${groupArn}${prefix ? `${prefix}/${c.name}/` : ''}*` : undefined;
+    const key = resource ?? group;
+    streams.set(key, { group, names: [...(streams.get(key)?.names ?? []), c.name], ...(resource !== undefined ? { resource } : {}) });
+    if (log.options['awslogs-create-group'] === 'true') created.set(groupArn ?? group, { group, ...(groupArn !== undefined ? { resource: groupArn } : {}) });
+  }
+  const needs: RoleNeed[] = [];
+  for (const { resource, group, names } of streams.values()) {
+    for (const action of ['logs:CreateLogStream', 'logs:PutLogEvents']) needs.push({ action, ...(resource !== undefined ? { resource } : {}), because: `write the awslogs streams of ${names.join(', ')} to log group ${group}` });
+  }
+  for (const { resource, group } of created.values()) needs.push({ action: 'logs:CreateLogGroup', ...(resource !== undefined ? { resource } : {}), because: `create log group ${group} (awslogs-create-group is true)` });
+  return needs;
+}
+
+function secretNeeds(containers: readonly AuditContainer[], home: Arn | undefined): RoleNeed[] {
+  const needs: RoleNeed[] = [];
+  for (const c of containers) {
     for (const s of c.secrets) {
-      if (s.valueFrom.startsWith('arn:aws:secretsmanager:') || s.valueFrom.includes(':secretsmanager:')) {
-        needs.push({ action: 'secretsmanager:GetSecretValue', resource: s.valueFrom, because: `read secret ${s.name} of ${c.name}` });
+      if (s.valueFrom.includes(':secretsmanager:')) {
+        // `…:secret:name-AbCdEf[:json-key:version-stage:version-id]`: IAM authorises the secret, the first 7 fields.
+        needs.push({ action: 'secretsmanager:GetSecretValue', resource: s.valueFrom.split(':').slice(0, 7).join(':'), because: `read secret ${s.name} of ${c.name}` });
       } else {
-        needs.push({ action: 'ssm:GetParameters', resource: s.valueFrom, because: `read parameter ${s.name} of ${c.name}` });
+        needs.push({ action: 'ssm:GetParameters', resource: parameterArn(s.valueFrom, home), because: `read parameter ${s.name} of ${c.name}` });
       }
     }
   }
   return needs;
+}
+
+/** A parameter in the task's Region may be named without its ARN. */
+function parameterArn(valueFrom: string, home: Arn | undefined): string {
+  if (valueFrom.startsWith('arn:') || home === undefined || home.account === '' || home.region === '') return valueFrom;
+  return `arn:${home.partition}:ssm:${home.region}:${home.account}:parameter/${valueFrom.replace(/^\//, '')}`;
 }
 
 /** Run every check over the facts. */
@@ -250,7 +316,8 @@ function checkLogging(facts: AuditFacts): Finding[] {
     } else if (exists.value) {
       out.push({ check: 'logging', status: 'ok', sentence: `Container ${c.name} logs to ${group}, which exists.`, fix: '' });
     } else if (log.options['awslogs-create-group'] === 'true') {
-      const create = facts.permissions.find((p) => p.action === 'logs:CreateLogGroup');
+      // Log group names have no `:`, so the group's ARN names it between `:log-group:` and `:`.
+      const create = facts.permissions.find((p) => p.action === 'logs:CreateLogGroup' && (p.resource === undefined || p.resource.includes(`:log-group:${group}:`)));
       if (create?.allowed.known === true && create.allowed.value) {
         out.push({ check: 'logging', status: 'ok', sentence: `Log group ${group} does not exist yet; the agent creates it (awslogs-create-group, and the execution role allows logs:CreateLogGroup).`, fix: '' });
       } else {

@@ -42,6 +42,41 @@ function simulated(input: SimulatePrincipalPolicyCommandInput, decide: (role: st
   return { EvaluationResults: [{ EvalActionName: action, EvalResourceName: resource, EvalDecision: decide(input.PolicySourceArn ?? '', action, resource), MatchedStatements: [], MissingContextValues: [] }], IsTruncated: false };
 }
 
+/**
+ * An execution role as CDK and the Terraform ECS modules write it: the ECR token on *, the pull on
+ * its repository, the log streams on its log group. IAM matches `*` in a policy ARN to anything.
+ */
+function scopedExecutionRole(role: string, action: string, resource: string): 'allowed' | 'implicitDeny' {
+  const statements: [actions: RegExp, resources: string[]][] = [
+    [/^ecr:GetAuthorizationToken$/, ['*']],
+    [/^ecr:(BatchCheckLayerAvailability|GetDownloadUrlForLayer|BatchGetImage)$/, ['arn:aws:ecr:us-west-2:123456789012:repository/api']],
+    [/^logs:(CreateLogStream|PutLogEvents)$/, ['arn:aws:logs:us-west-2:123456789012:log-group:/ecs/api:*']],
+  ];
+  const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const matches = (pattern: string) => new RegExp(`^${pattern.split('*').map(escape).join('.*')}$`).test(resource);
+  return role === EXECUTION_ROLE && statements.some(([actions, resources]) => actions.test(action) && resources.some(matches)) ? 'allowed' : 'implicitDeny';
+}
+
+/** The task definition of `api` with one ECR container logging to `group`. */
+function loggingTaskDefinition(group: string) {
+  return {
+    taskDefinition: {
+      taskDefinitionArn: TD,
+      family: 'api',
+      executionRoleArn: EXECUTION_ROLE,
+      taskRoleArn: TASK_ROLE,
+      containerDefinitions: [
+        {
+          name: 'app',
+          image: '123456789012.dkr.ecr.us-west-2.amazonaws.com/api:7',
+          essential: true,
+          logConfiguration: { logDriver: 'awslogs' as const, options: { 'awslogs-group': group, 'awslogs-region': 'us-west-2', 'awslogs-stream-prefix': 'ecs' } },
+        },
+      ],
+    },
+  };
+}
+
 beforeEach(() => {
   ecs.reset();
   scaling.reset();
@@ -149,6 +184,44 @@ describe('SdkServiceAudit', () => {
     expect(outputs.gracePeriod).toMatch(/failed ELB health checks.*--health-check-grace-period-seconds 120/);
     expect([outputs.logging, outputs.roles, outputs.gracePeriod].join('\n')).not.toMatch(/unknown/i);
     expect(logs.commandCalls(FilterLogEventsCommand)[0]?.args[0].input).toEqual({ logGroupName: '/ecs/api', filterPattern: '"AccessDenied"', startTime: NOW - 3_600_000, limit: 20 });
+  });
+});
+
+describe('diagnose over SdkServiceAudit with a least-privilege execution role', () => {
+  beforeEach(() => {
+    logs.on(DescribeLogGroupsCommand).resolves({ logGroups: [{ logGroupName: '/ecs/api' }, { logGroupName: '/ecs/other' }] });
+    logs.on(FilterLogEventsCommand).resolves({ events: [] });
+    iam.on(SimulatePrincipalPolicyCommand).callsFake((input: SimulatePrincipalPolicyCommandInput) => simulated(input, scopedExecutionRole));
+  });
+
+  it('simulates the pull on the repository and the log streams on the log group: a role scoped to them is allowed, not unknown', async () => {
+    ecs.on(DescribeTaskDefinitionCommand).resolves(loggingTaskDefinition('/ecs/api'));
+    const outputs = (await createDiagnoseJob({ audit })({ service: 'prod/api' }, jobContext())).outputs as DiagnoseOutputs;
+
+    const repository = 'arn:aws:ecr:us-west-2:123456789012:repository/api';
+    const streams = 'arn:aws:logs:us-west-2:123456789012:log-group:/ecs/api:log-stream:ecs/app/*';
+    expect(iam.commandCalls(SimulatePrincipalPolicyCommand).map((c) => [c.args[0].input.ActionNames?.[0], c.args[0].input.ResourceArns])).toEqual([
+      ['ecr:GetAuthorizationToken', undefined],
+      ['ecr:BatchCheckLayerAvailability', [repository]],
+      ['ecr:GetDownloadUrlForLayer', [repository]],
+      ['ecr:BatchGetImage', [repository]],
+      ['logs:CreateLogStream', [streams]],
+      ['logs:PutLogEvents', [streams]],
+    ]);
+    expect(outputs.roles).toBe(
+      'The execution role api-execution allows what the agent needs (pull app from ECR; write the awslogs streams of app to log group /ecs/api); no AccessDenied seen for the task role api-task.',
+    );
+  });
+
+  it('answers a definite "lacks" when the role is scoped to another log group', async () => {
+    ecs.on(DescribeTaskDefinitionCommand).resolves(loggingTaskDefinition('/ecs/other'));
+    const outputs = (await createDiagnoseJob({ audit })({ service: 'prod/api' }, jobContext())).outputs as DiagnoseOutputs;
+    expect(outputs.healthy).toBe(false);
+    expect(outputs.roles).toMatch(
+      /^The execution role api-execution lacks logs:CreateLogStream on arn:aws:logs:us-west-2:123456789012:log-group:\/ecs\/other:log-stream:ecs\/app\/\*, which the ECS agent needs to write the awslogs streams of app to log group \/ecs\/other\./,
+    );
+    expect(outputs.roles).toMatch(/lacks logs:PutLogEvents on \S+:log-group:\/ecs\/other:/);
+    expect(outputs.roles).not.toMatch(/unknown|ecr:/);
   });
 });
 

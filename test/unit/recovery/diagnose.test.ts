@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { createDrill } from '../../../src/adapters/drill/drill.js';
 import { DrillServiceAudit } from '../../../src/adapters/drill/service-audit.js';
 import { STEP_OUTPUTS } from '../../../src/runbooks/outputs.js';
-import { createDiagnoseJob, executionRoleNeeds, type DiagnoseOutputs } from '../../../src/recovery/diagnose.js';
+import { auditService, createDiagnoseJob, executionRoleNeeds, type Answer, type AuditFacts, type DiagnoseOutputs, type ServiceAuditReader } from '../../../src/recovery/diagnose.js';
 import { jobContext } from '../drill/recovery-support.js';
 import { RecordingSink, clockAt } from '../drill/support.js';
 
@@ -17,6 +17,31 @@ async function footguns() {
   const drill = createDrill('ecs-footguns', { clock: clockAt(), sink: new RecordingSink() });
   await drill.runUntilDetected();
   return { drill, diagnose: createDiagnoseJob({ audit: drill.ports.audit }) };
+}
+
+const EXECUTION_ROLE = 'arn:aws:iam::000000000000:role/orders-api-execution';
+const TASK_ROLE = 'arn:aws:iam::000000000000:role/orders-api-task';
+const SECRET = 'arn:aws:secretsmanager:us-east-1:000000000000:secret:orders-api/db-password-Xy12Ab';
+const REPOSITORY = 'arn:aws:ecr:us-east-1:000000000000:repository/orders-api';
+const LOG_STREAMS = 'arn:aws:logs:us-east-1:000000000000:log-group:/ecs/orders-api:log-stream:ecs/app/*';
+
+/** A reader that records every `roleAllows` question; `answer` may replace the drill's answer. */
+function recordingAudit(inner: ServiceAuditReader, answer?: (role: string, action: string, resource?: string) => Answer<boolean> | undefined) {
+  const asked: [role: string, action: string, resource?: string][] = [];
+  const audit: ServiceAuditReader = {
+    service: (c, s) => inner.service(c, s),
+    taskDefinition: (arn) => inner.taskDefinition(arn),
+    recentTasks: (c, s) => inner.recentTasks(c, s),
+    logGroupExists: (g) => inner.logGroupExists(g),
+    roleAllows: (role, action, resource) => {
+      asked.push(resource === undefined ? [role, action] : [role, action, resource]);
+      return Promise.resolve(answer?.(role, action, resource) ?? inner.roleAllows(role, action, resource));
+    },
+    scalableTarget: (c, s) => inner.scalableTarget(c, s),
+    appLogLines: (g, p, l) => inner.appLogLines(g, p, l),
+    images: (c, s, td) => inner.images(c, s, td),
+  };
+  return { audit, asked };
 }
 
 describe('diagnose over the ecs-footguns drill', () => {
@@ -73,6 +98,33 @@ describe('diagnose over the ecs-footguns drill', () => {
     expect(outputs.healthy).toBe(false); // grace period and scaling are still known problems
   });
 
+  it('asks about the repository, the log streams and the secret on their ARNs, and the ECR token on none', async () => {
+    const { drill } = await footguns();
+    const { audit, asked } = recordingAudit(drill.ports.audit);
+    await createDiagnoseJob({ audit })({ service: 'prod/orders-api' }, jobContext());
+    expect(asked).toEqual([
+      [EXECUTION_ROLE, 'ecr:GetAuthorizationToken'],
+      [EXECUTION_ROLE, 'ecr:BatchCheckLayerAvailability', REPOSITORY],
+      [EXECUTION_ROLE, 'ecr:GetDownloadUrlForLayer', REPOSITORY],
+      [EXECUTION_ROLE, 'ecr:BatchGetImage', REPOSITORY],
+      [EXECUTION_ROLE, 'logs:CreateLogStream', LOG_STREAMS],
+      [EXECUTION_ROLE, 'logs:PutLogEvents', LOG_STREAMS],
+      [EXECUTION_ROLE, 'secretsmanager:GetSecretValue', SECRET],
+      [TASK_ROLE, 'secretsmanager:GetSecretValue', SECRET],
+    ]);
+  });
+
+  it('names the log group the execution role may not write to', async () => {
+    const { drill } = await footguns();
+    const { audit } = recordingAudit(drill.ports.audit, (role, action, resource) =>
+      role === EXECUTION_ROLE && action === 'logs:CreateLogStream' && resource === LOG_STREAMS ? { known: true, value: false } : undefined,
+    );
+    const outputs = (await createDiagnoseJob({ audit })({ service: 'prod/orders-api' }, jobContext())).outputs as DiagnoseOutputs;
+    expect(outputs.roles).toContain(
+      `The execution role orders-api-execution lacks logs:CreateLogStream on ${LOG_STREAMS}, which the ECS agent needs to write the awslogs streams of app to log group /ecs/orders-api. Fix: allow logs:CreateLogStream on ${LOG_STREAMS} on the execution role orders-api-execution.`,
+    );
+  });
+
   it('rejects a malformed target and an unknown service', async () => {
     const { diagnose } = await footguns();
     await expect(diagnose({ service: 'orders-api' }, jobContext())).rejects.toMatchObject({ code: 'COMMAND_ARGS_INVALID' });
@@ -81,30 +133,99 @@ describe('diagnose over the ecs-footguns drill', () => {
 });
 
 describe('executionRoleNeeds', () => {
-  it('asks for ECR pull, log streams and each secret, SSM parameters by ssm:GetParameters', () => {
+  const TD = 'arn:aws:ecs:us-east-1:111122223333:task-definition/api:3';
+
+  it('asks for ECR pull on the repository, log streams and group on the log group, each secret on its ARN', () => {
     const needs = executionRoleNeeds({
-      arn: 'td',
+      arn: TD,
       family: 'api',
       containers: [
         {
           name: 'app',
-          image: '000000000000.dkr.ecr.us-east-1.amazonaws.com/api:1',
+          image: '111122223333.dkr.ecr.us-east-1.amazonaws.com/team/api:1',
           essential: true,
-          logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': '/ecs/api', 'awslogs-create-group': 'true' } },
-          secrets: [{ name: 'TOKEN', valueFrom: 'arn:aws:ssm:us-east-1:000000000000:parameter/token' }],
+          logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': '/ecs/api', 'awslogs-create-group': 'true', 'awslogs-stream-prefix': 'ecs' } },
+          secrets: [
+            { name: 'TOKEN', valueFrom: 'arn:aws:ssm:us-east-1:111122223333:parameter/token' },
+            { name: 'API_KEY', valueFrom: '/prod/api/key' },
+            { name: 'DB_PASSWORD', valueFrom: 'arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db-AbCdEf:password::' },
+          ],
         },
         { name: 'sidecar', image: 'public.ecr.aws/x/y:1', essential: false, secrets: [] },
       ],
     });
-    expect(needs.map((n) => n.action)).toEqual([
-      'ecr:GetAuthorizationToken',
-      'ecr:BatchCheckLayerAvailability',
-      'ecr:GetDownloadUrlForLayer',
-      'ecr:BatchGetImage',
-      'logs:CreateLogStream',
-      'logs:PutLogEvents',
-      'logs:CreateLogGroup',
-      'ssm:GetParameters',
+    const repository = 'arn:aws:ecr:us-east-1:111122223333:repository/team/api';
+    const streams = 'arn:aws:logs:us-east-1:111122223333:log-group:/ecs/api:log-stream:ecs/app/*';
+    expect(needs.map((n) => [n.action, n.resource])).toEqual([
+      ['ecr:GetAuthorizationToken', undefined],
+      ['ecr:BatchCheckLayerAvailability', repository],
+      ['ecr:GetDownloadUrlForLayer', repository],
+      ['ecr:BatchGetImage', repository],
+      ['logs:CreateLogStream', streams],
+      ['logs:PutLogEvents', streams],
+      // The ARN the agent's CreateLogGroup request names (as its AccessDenied messages show).
+      ['logs:CreateLogGroup', 'arn:aws:logs:us-east-1:111122223333:log-group:/ecs/api:log-stream:'],
+      ['ssm:GetParameters', 'arn:aws:ssm:us-east-1:111122223333:parameter/token'],
+      ['ssm:GetParameters', 'arn:aws:ssm:us-east-1:111122223333:parameter/prod/api/key'],
+      ['secretsmanager:GetSecretValue', 'arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db-AbCdEf'],
+    ]);
+    expect(needs.map((n) => n.because)).toContain('write the awslogs streams of app to log group /ecs/api');
+  });
+
+  it('takes the repository from the image host and the log group Region from awslogs-region', () => {
+    const needs = executionRoleNeeds({
+      arn: TD,
+      family: 'api',
+      containers: [
+        { name: 'app', image: '444455556666.dkr.ecr.cn-north-1.amazonaws.com.cn/shared/base@sha256:' + 'a'.repeat(64), essential: true, secrets: [], logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': '/ecs/api', 'awslogs-region': 'eu-west-1' } } },
+        { name: 'proxy', image: '444455556666.dkr.ecr.cn-north-1.amazonaws.com.cn/shared/base:2', essential: false, secrets: [], logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': '/ecs/api', 'awslogs-region': 'eu-west-1' } } },
+      ],
+    });
+    expect(needs.filter((n) => n.action === 'ecr:BatchGetImage')).toEqual([{ action: 'ecr:BatchGetImage', resource: 'arn:aws-cn:ecr:cn-north-1:444455556666:repository/shared/base', because: 'pull app, proxy from ECR' }]);
+    // Without a stream prefix the streams are named by container id: one question for both containers.
+    expect(needs.filter((n) => n.action === 'logs:PutLogEvents')).toEqual([
+      { action: 'logs:PutLogEvents', resource: 'arn:aws:logs:eu-west-1:111122223333:log-group:/ecs/api:log-stream:*', because: 'write the awslogs streams of app, proxy to log group /ecs/api' },
+    ]);
+  });
+
+  it('asks about the log streams without a resource when the task definition ARN gives no account', () => {
+    const needs = executionRoleNeeds({
+      arn: 'api:3',
+      family: 'api',
+      containers: [
+        { name: 'app', image: '111122223333.dkr.ecr.us-east-1.amazonaws.com/api:1', essential: true, secrets: [{ name: 'K', valueFrom: 'key' }], logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': '/ecs/api' } } },
+        { name: 'broken', image: 'nginx', essential: false, secrets: [], logConfiguration: { logDriver: 'awslogs', options: {} } },
+      ],
+    });
+    expect(needs.filter((n) => n.action.startsWith('logs:'))).toEqual([
+      { action: 'logs:CreateLogStream', because: 'write the awslogs streams of app to log group /ecs/api' },
+      { action: 'logs:PutLogEvents', because: 'write the awslogs streams of app to log group /ecs/api' },
+    ]);
+    expect(needs.find((n) => n.action === 'ecr:BatchGetImage')?.resource).toBe('arn:aws:ecr:us-east-1:111122223333:repository/api');
+    expect(needs.find((n) => n.action === 'ssm:GetParameters')?.resource).toBe('key');
+  });
+});
+
+describe('auditService', () => {
+  it('judges awslogs-create-group per log group, by the CreateLogGroup answer on that group', () => {
+    const container = (name: string, group: string) => ({ name, image: 'nginx', essential: true, secrets: [], logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': group, 'awslogs-create-group': 'true' } } });
+    const taskDefinition = { arn: 'arn:aws:ecs:us-east-1:111122223333:task-definition/api:3', family: 'api', executionRoleArn: 'arn:aws:iam::111122223333:role/api-execution', containers: [container('app', '/ecs/api'), container('worker', '/ecs/worker')] };
+    const allowed = new Set(['arn:aws:logs:us-east-1:111122223333:log-group:/ecs/api:log-stream:']);
+    const facts: AuditFacts = {
+      service: { cluster: 'prod', name: 'api', desiredCount: 1, loadBalancers: [], taskDefinition: taskDefinition.arn, deployments: [], events: [] },
+      taskDefinition,
+      tasks: [],
+      logGroups: { '/ecs/api': { known: true, value: false }, '/ecs/worker': { known: true, value: false } },
+      permissions: executionRoleNeeds(taskDefinition).map((n) => ({ role: 'execution' as const, ...n, allowed: { known: true as const, value: n.action !== 'logs:CreateLogGroup' || allowed.has(n.resource ?? '') } })),
+      accessDenied: [],
+      loggedStartupSeconds: [],
+      scalableTarget: { known: true, value: undefined },
+      images: { known: true, value: [] },
+    };
+    const logging = auditService(facts).filter((f) => f.check === 'logging');
+    expect(logging.map((f) => [f.status, f.sentence])).toEqual([
+      ['ok', 'Log group /ecs/api does not exist yet; the agent creates it (awslogs-create-group, and the execution role allows logs:CreateLogGroup).'],
+      ['problem', 'Log group /ecs/worker does not exist and the execution role cannot create it (logs:CreateLogGroup), although awslogs-create-group is true.'],
     ]);
   });
 });
