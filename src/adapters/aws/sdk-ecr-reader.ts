@@ -42,6 +42,13 @@ const MISSING_ID = /imageDigest:'([^']*)',\s*imageTag:'([^']*)'/;
 
 /** `EcrReader` on `ECRClient`; failures leave as `LifeboatError`. */
 export class SdkEcrReader implements EcrReader {
+  /**
+   * Whether DescribeImages by id takes the `imageStatus` filter. ECR documents the filter without
+   * saying whether it combines with `imageIds`; if ECR ever refuses the pair, drop the filter
+   * rather than every lookup (archived images then read as gone, the pre-archive behaviour).
+   */
+  private statusFilterWithIds = true;
+
   constructor(
     private readonly client: ECRClient,
     private readonly options: SdkEcrReaderOptions,
@@ -55,10 +62,16 @@ export class SdkEcrReader implements EcrReader {
     // Each round either answers everything pending or removes at least one missing id.
     while (pending.length > 0) {
       try {
+        const withFilter = this.statusFilterWithIds;
         const out = await awsCall(ctx, () =>
           // ECR answers ACTIVE images only unless asked: an archived pinned digest must read as archived, not gone.
-          this.client.send(new DescribeImagesCommand({ registryId, repositoryName: repository, imageIds: pending.map(toSdkId), filter: { imageStatus: 'ANY' } })),
-        );
+          this.client.send(new DescribeImagesCommand({ registryId, repositoryName: repository, imageIds: pending.map(toSdkId), ...(withFilter ? { filter: { imageStatus: 'ANY' as const } } : {}) })),
+        ).catch((err: unknown) => {
+          if (!withFilter || causeName(err) !== 'InvalidParameterException') throw err;
+          this.statusFilterWithIds = false;
+          return undefined;
+        });
+        if (out === undefined) continue;
         for (const detail of out.imageDetails ?? []) {
           const image = toImage(detail, registryId, repository);
           if (image) images.set(image.digest, image);

@@ -45,6 +45,26 @@ describe('SdkEcrReader', () => {
     });
   });
 
+  it('reads an archived image as archived, and falls back to no status filter if ECR refuses it with image ids', async () => {
+    const answer = fixture<DescribeImagesCommandOutput>('ecr/api-responses/describe-images.response.json');
+    const archived = { ...answer, imageDetails: answer.imageDetails?.map((d) => ({ ...d, imageStatus: 'ARCHIVED' as const })) };
+    ecrMock.on(DescribeImagesCommand).resolves(archived);
+    const got = await reader.describeImages('012345678910', 'cluster-autoscaler', [{ tag: 'v1.13.6' }]);
+    expect(got.images[0]?.status).toBe('ARCHIVED');
+
+    // A reader of its own, so the fallback it learns does not leak into the other tests.
+    const careful = new SdkEcrReader(client, { region: 'us-east-1' });
+    ecrMock.reset();
+    ecrMock
+      .on(DescribeImagesCommand)
+      .rejectsOnce(ecrError('InvalidParameterException', 'Invalid parameter: filter cannot be used with imageIds'))
+      .resolves(answer);
+    expect((await careful.describeImages('012345678910', 'cluster-autoscaler', [{ tag: 'v1.13.6' }])).images.map((i) => i.digest)).toEqual([D1]);
+    expect((await careful.describeImages('012345678910', 'cluster-autoscaler', [{ tag: 'v1.13.6' }])).images.map((i) => i.digest)).toEqual([D1]);
+    const filters = ecrMock.commandCalls(DescribeImagesCommand).map((c) => c.args[0].input.filter);
+    expect(filters).toEqual([{ imageStatus: 'ANY' }, undefined, undefined]);
+  });
+
   it('turns the whole-call ImageNotFoundException into a per-id failure and asks again for the rest', async () => {
     ecrMock
       .on(DescribeImagesCommand)
