@@ -17,14 +17,15 @@
 import { z } from 'zod';
 import { LifeboatError, isLifeboatError } from '../core/errors.js';
 import type { JobContext, JobResult } from '../core/jobs.js';
-import type { Block, Message } from '../core/message.js';
 import { parseImageReference, shortDigest } from '../images/image-reference.js';
 import { isIndexMediaType, parseImageIndex } from '../images/oci-index.js';
-import { renderCalls, type PlannedCall } from './calls.js';
 import { copyCandidates, describeLocation, lookAt, sameLocation, type CopyLookup } from './copy-sources.js';
 import { runContext, type RecoveryDeps, type RunContext } from './deps.js';
 import type { EcrLocation } from './ports.js';
-import { clip, formatDuration, plural } from './text.js';
+import { archiveCalls, copyCalls, lookupText, readCalls, renderPlan, resultMessage, type RestorePlan, type RestoreTally } from './restore-report.js';
+import { formatDuration, plural } from './text.js';
+
+export type { RestorePlan } from './restore-report.js';
 
 /** Job data of `restore`, as `commands/restore.yaml` parses it. */
 export const restoreJobData = z.object({
@@ -33,34 +34,6 @@ export const restoreJobData = z.object({
   tag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, 'expected an image tag').optional(),
   dryRun: z.boolean().optional(),
 });
-
-/** The plan, recorded as the job's first checkpoint (plain JSON). */
-export interface RestorePlan {
-  target: EcrLocation;
-  digest: string;
-  /** What ECR said about the digest in the target when the plan was made. */
-  state: 'active' | 'archived' | 'activating' | 'absent';
-  method: 'none' | 'archive' | 'copy';
-  source?: EcrLocation;
-  /** Every place looked at for a copy, and what it held. */
-  looked: { where: string; found: string }[];
-  tag?: string;
-  calls: PlannedCall[];
-  warnings: string[];
-  refusal?: string;
-  plannedAt: number;
-}
-
-/** What the run did to each manifest. */
-interface Tally {
-  fromArchive: string[];
-  copied: { digest: string; blobs: number; bytes: number }[];
-  present: string[];
-  /** Tags put back on the restored image. */
-  tags: string[];
-  notes: string[];
-}
-
 const CP_PLAN = 'restore.plan';
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
 // Strict, so a repository named like `my-app-2` is never read as a Region.
@@ -85,11 +58,11 @@ export function createRestoreJob(deps: RecoveryDeps) {
     if (!recorded) await ctx.checkpoint.set(CP_PLAN, plan);
     await ctx.progress(renderPlan(plan, false));
 
-    const tally: Tally = { fromArchive: [], copied: [], present: [], tags: [], notes: [] };
+    const tally: RestoreTally = { fromArchive: [], copied: [], present: [], tags: [], notes: [] };
     await ensure(run, plan, plan.digest, tally);
     await restoreTags(run, plan, tally);
     const children = await verify(run, plan);
-    return resultMessage(run, plan, tally, children);
+    return resultMessage(plan, tally, children, run.now());
   };
 }
 
@@ -139,7 +112,7 @@ export async function planRestore(run: RunContext, target: EcrLocation, digest: 
     const archived = children.filter((c) => c.state === 'archived' || c.state === 'activating');
     if (gone.length === 0 && from === undefined) {
       return archived.length > 0
-        ? { ...base, state: here, method: 'archive', calls: archiveCalls(run, target, '<each archived child>') }
+        ? { ...base, state: here, method: 'archive', calls: archiveCalls(deps.settings.restore.pollSeconds, target, '<each archived child>') }
         : { ...base, state: here, method: 'none', calls: readCalls(target, digest) };
     }
     if (gone[0] !== undefined) {
@@ -150,7 +123,7 @@ export async function planRestore(run: RunContext, target: EcrLocation, digest: 
   if (here === 'archived') {
     // Re-pushing would restore it too, but only after moving every blob; ECR's own restore moves none.
     if (from !== undefined) base.warnings.push(`${image} is archived in repo ${target.repository}: restoring it from the archive, not copying from --from.`);
-    return { ...base, state: here, method: 'archive', calls: archiveCalls(run, target, digest) };
+    return { ...base, state: here, method: 'archive', calls: archiveCalls(deps.settings.restore.pollSeconds, target, digest) };
   }
   if (here === 'activating') return { ...base, state: here, method: 'archive', calls: readCalls(target, digest, `every ${deps.settings.restore.pollSeconds} s until ACTIVE`) };
 
@@ -217,7 +190,7 @@ async function readState(run: RunContext, at: EcrLocation, digest: string): Prom
  * children of an index that is (or becomes) ACTIVE. Reads before it acts, so a resumed run skips
  * what the crashed one did.
  */
-async function ensure(run: RunContext, plan: RestorePlan, digest: string, tally: Tally): Promise<void> {
+async function ensure(run: RunContext, plan: RestorePlan, digest: string, tally: RestoreTally): Promise<void> {
   const { deps, ctx } = run;
   ctx.signal.throwIfAborted();
   let state = await run.calls.read('ecr:DescribeImages', () => readState(run, plan.target, digest));
@@ -318,7 +291,7 @@ async function waitActive(run: RunContext, plan: RestorePlan, digest: string): P
  * (a tag that moved on to another image is left where it is), plus `--tag`. A tag matters: the
  * task definition names the image by it, and untagged images are what untagged rules expire.
  */
-async function restoreTags(run: RunContext, plan: RestorePlan, tally: Tally): Promise<void> {
+async function restoreTags(run: RunContext, plan: RestorePlan, tally: RestoreTally): Promise<void> {
   const { target, digest } = plan;
   const ecr = run.deps.images.ecrFor(target.registryId, target.region);
   const wanted: { tag: string; explicit: boolean }[] = plan.tag !== undefined ? [{ tag: plan.tag, explicit: true }] : [];
@@ -359,116 +332,4 @@ async function verify(run: RunContext, plan: RestorePlan): Promise<number> {
 
 async function progress(run: RunContext, plan: RestorePlan, text: string): Promise<void> {
   await run.ctx.progress({ summary: text, tone: 'info', blocks: [{ type: 'header', text: `Restoring ${plan.target.repository}@${shortDigest(plan.digest)}` }, { type: 'text', text }] });
-}
-
-function lookupText(l: CopyLookup): string {
-  switch (l.state) {
-    case 'active':
-      return 'has it';
-    case 'absent':
-      return 'not there';
-    case 'archived':
-      return `archived there, so it cannot be copied until restored there`;
-    case 'unknown':
-      return `could not check: ${l.detail ?? 'unknown error'}`;
-  }
-}
-
-function readCalls(target: EcrLocation, digest: string, when?: string): PlannedCall[] {
-  return [{ action: 'ecr:DescribeImages', input: { registryId: target.registryId, repositoryName: target.repository, imageIds: [{ imageDigest: digest }] }, mutating: false, ...(when !== undefined ? { when } : {}) }];
-}
-
-function archiveCalls(run: RunContext, target: EcrLocation, digest: string): PlannedCall[] {
-  return [
-    { action: 'ecr:UpdateImageStorageClass', input: { registryId: target.registryId, repositoryName: target.repository, imageId: { imageDigest: digest }, targetStorageClass: 'STANDARD' }, mutating: true },
-    ...readCalls(target, digest, `every ${run.deps.settings.restore.pollSeconds} s until ACTIVE`),
-    { action: 'ecr:UpdateImageStorageClass', input: { registryId: target.registryId, repositoryName: target.repository, imageId: { imageDigest: '<each archived child>' }, targetStorageClass: 'STANDARD' }, mutating: true, when: 'for an index, each child that is archived too' },
-  ];
-}
-
-function copyCalls(source: EcrLocation, target: EcrLocation, digest: string, tag: string | undefined): PlannedCall[] {
-  const where = (at: EcrLocation) => ({ registryId: at.registryId, repositoryName: at.repository });
-  return [
-    { action: 'ecr:BatchGetImage', input: { ...where(source), imageIds: [{ imageDigest: digest }] }, mutating: false, when: `in ${source.region}; for an index, each child too` },
-    { action: 'ecr:BatchCheckLayerAvailability', input: { ...where(target), layerDigests: ['<each blob of the manifest>'] }, mutating: false },
-    { action: 'ecr:GetDownloadUrlForLayer', input: { ...where(source), layerDigest: '<each blob the target lacks>' }, mutating: false },
-    { action: 'ecr:InitiateLayerUpload', input: where(target), mutating: true, when: 'then UploadLayerPart and CompleteLayerUpload, for each blob the target lacks (sha256 checked)' },
-    { action: 'ecr:PutImage', input: { ...where(target), imageDigest: digest, imageManifest: '<the exact manifest bytes>' }, mutating: true, when: 'children first, then the index' },
-    { action: 'ecr:DescribeImages', input: { ...where(source), imageIds: [{ imageDigest: digest }] }, mutating: false, when: 'its tags there' },
-    {
-      action: 'ecr:PutImage',
-      input: { ...where(target), imageDigest: digest, imageManifest: '<the same manifest>', imageTag: tag ?? '<each of its tags there that no image here holds>' },
-      mutating: true,
-      when: tag !== undefined ? 'for --tag, and each of its tags there that no image here holds' : 'for each of its tags there that no image here holds',
-    },
-  ];
-}
-
-function renderPlan(plan: RestorePlan, dryRun: boolean): Message {
-  const image = `${plan.target.repository}@${shortDigest(plan.digest)}`;
-  const how =
-    plan.method === 'archive'
-      ? plan.state === 'activating'
-        ? 'ECR is already restoring it from the archive: wait until it is ACTIVE'
-        : 'restore it from ECR’s archive storage class (UpdateImageStorageClass → STANDARD), then wait until ACTIVE'
-      : plan.method === 'copy' && plan.source
-        ? `copy the exact manifest and its blobs from ${describeLocation(plan.source, plan.target)}`
-        : plan.refusal === undefined
-          ? 'nothing: it is ACTIVE (index children are checked)'
-          : 'cannot be restored';
-  const blocks: Block[] = [
-    { type: 'header', text: `${dryRun ? 'Dry run: restore' : 'Restore'} ${image}` },
-    {
-      type: 'fields',
-      fields: [
-        { label: 'Repository', value: `${plan.target.repository} (${plan.target.registryId}, ${plan.target.region})` },
-        { label: 'Now', value: plan.state },
-        { label: 'How', value: how },
-        ...(plan.tag !== undefined ? [{ label: 'Tag', value: plan.tag }] : []),
-      ],
-    },
-  ];
-  if (plan.looked.length > 0) blocks.push({ type: 'text', text: 'Where a copy was looked for' }, { type: 'list', items: plan.looked.map((l) => `${l.where}: ${l.found}`) });
-  if (plan.refusal !== undefined) blocks.push({ type: 'text', text: plan.refusal });
-  for (const w of plan.warnings) blocks.push({ type: 'context', text: w });
-  if (plan.calls.length > 0) blocks.push({ type: 'text', text: dryRun ? 'AWS calls it would make (✎ = changes something)' : 'AWS calls (✎ = changes something)' }, { type: 'code', text: clip(renderCalls(plan.calls)) });
-  if (dryRun) blocks.push({ type: 'context', text: 'Dry run: nothing was changed.' });
-  return { summary: `${dryRun ? 'Dry run: ' : ''}restore ${image}: ${how}`, tone: plan.refusal !== undefined ? 'warning' : 'info', blocks };
-}
-
-function resultMessage(run: RunContext, plan: RestorePlan, tally: Tally, children: number): JobResult {
-  const image = `${plan.target.repository}@${shortDigest(plan.digest)}`;
-  const bytes = tally.copied.reduce((n, c) => n + c.bytes, 0);
-  const blobs = tally.copied.reduce((n, c) => n + c.blobs, 0);
-  const from = tally.copied.length > 0 && plan.source ? describeLocation(plan.source, plan.target) : tally.fromArchive.length > 0 ? 'the archive' : 'nowhere: it was already there';
-  const fields = [
-    { label: 'From', value: from },
-    { label: 'Took', value: formatDuration(run.now() - plan.plannedAt) },
-    { label: 'Manifests', value: `${tally.fromArchive.length} from the archive, ${tally.copied.length} copied, ${tally.present.length} already there` },
-  ];
-  if (tally.copied.length > 0) fields.push({ label: 'Copied', value: `${plural(blobs, 'blob')}, ${formatBytes(bytes)}` });
-  if (children > 0) fields.push({ label: 'Index', value: `${plural(children, 'child', 'children')}, every one pullable` });
-  if (tally.tags.length > 0) fields.push({ label: 'Tags', value: tally.tags.join(', ') });
-  const restored = tally.fromArchive.length > 0 || tally.copied.length > 0;
-  return {
-    summary: restored ? `Restored ${image} from ${from}: it can be pulled again` : `${image} can be pulled: nothing to restore`,
-    tone: 'success',
-    blocks: [
-      { type: 'header', text: restored ? `Restored ${image}` : `${image} is already pullable` },
-      { type: 'fields', fields },
-      ...tally.notes.map((text) => ({ type: 'context' as const, text })),
-      {
-        type: 'context',
-        text: 'Services pinned to this digest start tasks again on their own: ECS keeps retrying failed starts, with a back-off. A redeploy starts them now, but re-resolves tags — check what the tag points to first.',
-      },
-    ],
-    outputs: { restored: true, image: `${plan.target.repository}@${plan.digest}`, from, copied: tally.copied.length, fromArchive: tally.fromArchive.length, tags: tally.tags },
-  };
-}
-
-function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KiB`;
-  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
-  return `${(n / 1024 ** 3).toFixed(2)} GiB`;
 }
