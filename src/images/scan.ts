@@ -471,7 +471,7 @@ async function findCopies(uses: readonly Use[], findCopy: DigestCopyFinder, sign
       const at = await lookup;
       if (!at) return;
       const where = at.region !== missing.region ? `the ${at.region} replica` : at.registryId !== missing.registryId ? `registry ${at.registryId}` : `repo ${at.repository}`;
-      use.availability = { ...a, copy: { digest, at }, detail: `${a.detail}; ${shortDigest(digest)} is still in ${where}, so it can be restored exactly` };
+      use.availability = { ...a, copy: { digest, at }, detail: `${a.detail}; ${digest === a.digest ? 'it' : shortDigest(digest)} is still in ${where}, so it can be restored exactly` };
     }),
   );
 }
