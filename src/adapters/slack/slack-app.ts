@@ -121,7 +121,13 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
   const logger = options.logger.child({ component: 'slack' });
   const bLogger = boltLogger(logger);
   const receiver = socketMode
-    ? new SocketModeReceiver({ appToken: options.appToken ?? '', logger: bLogger })
+    ? new SocketModeReceiver({
+        appToken: options.appToken ?? '',
+        logger: bLogger,
+        // The socket client has its own Web API client (app token, `apps.connections.open`): it must
+        // go to the configured Slack API too, not always to slack.com.
+        ...(options.webApiUrl ? { installerOptions: { clientOptions: { slackApiUrl: options.webApiUrl } } } : {}),
+      })
     : new HTTPReceiver({
         signingSecret,
         endpoints: SLACK_EVENTS_PATH,
