@@ -240,7 +240,7 @@ export class SdkEcrRestoreOps implements EcrRestoreOps {
       const partSize = this.options.partBytes ?? (started.partSize !== undefined && started.partSize > 0 ? started.partSize : DEFAULT_PART_BYTES);
 
       const hash = createHash('sha256');
-      const pending = new PartBuffer();
+      const pending = new PartBuffer(partSize);
       let offset = 0;
       const upload = async (part: Uint8Array): Promise<void> => {
         signal?.throwIfAborted();
@@ -254,10 +254,10 @@ export class SdkEcrRestoreOps implements EcrRestoreOps {
       };
       for (let chunk = await download.next(); chunk !== undefined; chunk = await download.next()) {
         hash.update(chunk);
-        pending.push(chunk);
-        while (pending.size >= partSize) await upload(pending.take(partSize));
+        for (const part of pending.write(chunk)) await upload(part);
       }
-      if (pending.size > 0) await upload(pending.take(pending.size));
+      const last = pending.rest();
+      if (last) await upload(last);
 
       const actual = `sha256:${hash.digest('hex')}`;
       if (actual !== blob) {
@@ -391,31 +391,42 @@ class Download {
   }
 }
 
-/** Chunks waiting to become one upload part; holds at most a part plus one chunk. */
+/**
+ * Fills one upload part at a time straight from the download's chunks: each byte is copied once,
+ * into a part-sized array that is handed over when full — never a whole blob, never a part twice.
+ */
 class PartBuffer {
-  private chunks: Uint8Array[] = [];
-  size = 0;
+  private part: Uint8Array | undefined;
+  private filled = 0;
 
-  push(chunk: Uint8Array): void {
-    if (chunk.byteLength === 0) return;
-    this.chunks.push(chunk);
-    this.size += chunk.byteLength;
+  constructor(private readonly partSize: number) {}
+
+  /** Copy `chunk` in; answers the parts it completed (fresh arrays, owned by the caller). */
+  write(chunk: Uint8Array): Uint8Array[] {
+    const full: Uint8Array[] = [];
+    let from = 0;
+    while (from < chunk.byteLength) {
+      this.part ??= new Uint8Array(this.partSize);
+      const used = Math.min(chunk.byteLength - from, this.partSize - this.filled);
+      this.part.set(chunk.subarray(from, from + used), this.filled);
+      this.filled += used;
+      from += used;
+      if (this.filled === this.partSize) {
+        full.push(this.part);
+        this.part = undefined;
+        this.filled = 0;
+      }
+    }
+    return full;
   }
 
-  /** The first `n` bytes (n ≤ size), as a fresh array. */
-  take(n: number): Uint8Array {
-    const part = new Uint8Array(n);
-    let filled = 0;
-    while (filled < n) {
-      const head = this.chunks[0] as Uint8Array;
-      const used = Math.min(head.byteLength, n - filled);
-      part.set(head.subarray(0, used), filled);
-      filled += used;
-      if (used === head.byteLength) this.chunks.shift();
-      else this.chunks[0] = head.subarray(used);
-    }
-    this.size -= n;
-    return part;
+  /** The last, shorter part (a copy of exactly its bytes), if any bytes are left. */
+  rest(): Uint8Array | undefined {
+    if (!this.part || this.filled === 0) return undefined;
+    const last = this.part.slice(0, this.filled);
+    this.part = undefined;
+    this.filled = 0;
+    return last;
   }
 }
 
