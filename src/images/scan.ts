@@ -305,6 +305,8 @@ export async function runImageScan(deps: ScanDeps, options: ScanOptions = {}): P
   }
 
   // 6. Per image and per service.
+  const first = deps.targets[0];
+  const home: Home = first ? { account: first.account, region: first.region } : undefined;
   const images = new Map<string, ImageReport>();
   const services: ServiceReport[] = [];
   const usesByNode = groupBy(uses, (u) => u.node);
@@ -317,7 +319,7 @@ export async function runImageScan(deps: ScanDeps, options: ScanOptions = {}): P
       const exposure = exposureFor(use, availability, exposures);
       const image = imageReport(use, availability, exposure, images);
       if (!image.services.includes(label)) image.services.push(label);
-      const finding = serviceFinding(use, availability, exposure, label);
+      const finding = serviceFinding(use, availability, exposure, label, home);
       if (finding) findings.push(finding);
     }
     services.push({
@@ -451,29 +453,37 @@ function exposureImages(result: EcrRepositoryResult): ExposureImage[] {
 /** Reasons a copy can fix: the exact digest (or its platform child) is gone from the repository. */
 const COPYABLE: ReadonlySet<string> = new Set(['pinned-digest-gone', 'image-not-found', 'platform-child-missing']);
 
+/** Copy lookups in flight at once: a fleet-wide outage must not become a burst of ECR calls. */
+const COPY_LOOKUPS_IN_FLIGHT = 4;
+
 /** Look up a copy of each distinct missing ECR digest once, and note it on the availability. */
 async function findCopies(uses: readonly Use[], findCopy: DigestCopyFinder, signal: AbortSignal | undefined): Promise<void> {
-  const lookups = new Map<string, Promise<DigestLocation | undefined>>();
-  await Promise.all(
-    uses.map(async (use) => {
-      const a = use.availability;
-      const registry = use.ref?.registry;
-      if (a?.status !== 'missing' || a.reason === undefined || !COPYABLE.has(a.reason) || registry?.kind !== 'ecr-private' || !use.ref) return;
-      const digest = a.reason === 'platform-child-missing' ? a.platformDigest : a.digest;
-      if (digest === undefined) return;
-      const missing: DigestLocation = { registryId: registry.account, region: registry.region, repository: use.ref.repository };
-      const key = `${missing.registryId}|${missing.region}|${missing.repository}|${digest}`;
-      let lookup = lookups.get(key);
-      if (!lookup) {
-        lookup = findCopy(missing, digest, signal).catch(() => undefined);
-        lookups.set(key, lookup);
+  const lookups = new Map<string, { missing: DigestLocation; digest: string; uses: { use: Use; a: Availability }[] }>();
+  for (const use of uses) {
+    const a = use.availability;
+    const registry = use.ref?.registry;
+    if (a?.status !== 'missing' || a.reason === undefined || !COPYABLE.has(a.reason) || registry?.kind !== 'ecr-private' || !use.ref) continue;
+    const digest = a.reason === 'platform-child-missing' ? a.platformDigest : a.digest;
+    if (digest === undefined) continue;
+    const missing: DigestLocation = { registryId: registry.account, region: registry.region, repository: use.ref.repository };
+    const key = `${missing.registryId}|${missing.region}|${missing.repository}|${digest}`;
+    const entry = lookups.get(key) ?? { missing, digest, uses: [] };
+    entry.uses.push({ use, a });
+    lookups.set(key, entry);
+  }
+  const queue = [...lookups.values()];
+  const worker = async (): Promise<void> => {
+    for (let next = queue.shift(); next; next = queue.shift()) {
+      const { missing, digest } = next;
+      const at = await findCopy(missing, digest, signal).catch(() => undefined);
+      if (!at) continue;
+      const where = at.registryId !== missing.registryId ? `registry ${at.registryId} (${at.region})` : at.region !== missing.region ? `the ${at.region} replica` : `repo ${at.repository}`;
+      for (const { use, a } of next.uses) {
+        use.availability = { ...a, copy: { digest, at }, detail: `${a.detail}; ${digest === a.digest ? 'it' : shortDigest(digest)} is still in ${where}, so it can be restored exactly` };
       }
-      const at = await lookup;
-      if (!at) return;
-      const where = at.region !== missing.region ? `the ${at.region} replica` : at.registryId !== missing.registryId ? `registry ${at.registryId}` : `repo ${at.repository}`;
-      use.availability = { ...a, copy: { digest, at }, detail: `${a.detail}; ${digest === a.digest ? 'it' : shortDigest(digest)} is still in ${where}, so it can be restored exactly` };
-    }),
-  );
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(COPY_LOOKUPS_IN_FLIGHT, queue.length) }, worker));
 }
 
 function inUseDigests(uses: readonly Use[]): InUseDigest[] {
@@ -535,13 +545,16 @@ function imageReport(use: Use, availability: Availability, exposure: ExposureSum
   return report;
 }
 
-function serviceFinding(use: Use, availability: Availability, exposure: ExposureSummary | undefined, label: string): ServiceFinding | undefined {
+/** The account and Region recovery acts in (the first target): a `restore` of an image elsewhere names its registry. */
+type Home = { account: string; region: string } | undefined;
+
+function serviceFinding(use: Use, availability: Availability, exposure: ExposureSummary | undefined, label: string, home: Home): ServiceFinding | undefined {
   const base = { container: use.container.container, deployment: use.unit.label, image: use.container.image };
   const service = use.node.service;
   switch (availability.status) {
     case 'missing': {
       const finding: ServiceFinding = { ...base, severity: 'missing', sentence: missingSentence(service, use.unit.label, use.unit.tasks, availability) };
-      const next = use.ref ? nextCommand(use.ref, availability, label, { account: use.node.account, region: use.node.region }) : undefined;
+      const next = use.ref ? nextCommand(use.ref, availability, label, home) : undefined;
       if (next !== undefined) finding.next = next;
       return finding;
     }

@@ -10,8 +10,13 @@
 import type { Clock } from '../core/clock.js';
 import { userFacingMessage } from '../core/errors.js';
 import type { DigestCopyFinder, EcrReader } from '../images/ports.js';
-import type { EcrLocation, EcrRestoreOps } from './ports.js';
+import type { EcrLocation, EcrRestoreOps, ReplicationDestination } from './ports.js';
 import type { RestoreSettings } from './settings.js';
+
+/** Runs one AWS read: a caller passes its rate limiter with retries (a throttled lookup is not "no copy"). */
+export type ReadCall = <T>(action: string, fn: () => Promise<T>) => Promise<T>;
+
+const direct: ReadCall = (_action, fn) => fn();
 
 /** What the lookups need. */
 export interface CopySourceDeps {
@@ -45,11 +50,15 @@ export function sameLocation(a: EcrLocation, b: EcrLocation): boolean {
  * then the replication destinations whose filters take the repository. A configuration that cannot
  * be read is a problem to report, not a reason to stop looking elsewhere.
  */
-export async function copyCandidates(deps: CopySourceDeps, missing: EcrLocation): Promise<{ candidates: EcrLocation[]; problems: string[] }> {
+export async function copyCandidates(
+  deps: CopySourceDeps,
+  missing: EcrLocation,
+  destinations: (registryId: string, region: string) => Promise<ReplicationDestination[]> = (id, region) => deps.restore.replicationDestinations(id, region),
+): Promise<{ candidates: EcrLocation[]; problems: string[] }> {
   const problems: string[] = [];
   const found: EcrLocation[] = deps.sources.map((s) => ({ registryId: s.registryId ?? missing.registryId, region: s.region, repository: s.repository ?? missing.repository }));
   try {
-    for (const d of await deps.restore.replicationDestinations(missing.registryId, missing.region)) {
+    for (const d of await destinations(missing.registryId, missing.region)) {
       if (d.repositoryPrefixes.length > 0 && !d.repositoryPrefixes.some((p) => missing.repository.startsWith(p))) continue;
       found.push({ registryId: d.registryId, region: d.region, repository: missing.repository });
     }
@@ -61,10 +70,10 @@ export async function copyCandidates(deps: CopySourceDeps, missing: EcrLocation)
   return { candidates, problems };
 }
 
-/** Does `at` hold `digest`, and can it be read? One `DescribeImages`. */
-export async function lookAt(deps: Pick<CopySourceDeps, 'ecrFor'>, at: EcrLocation, digest: string): Promise<CopyLookup> {
+/** Does `at` hold `digest`, and can it be read? One `DescribeImages` (through `read`, when given). */
+export async function lookAt(deps: Pick<CopySourceDeps, 'ecrFor'>, at: EcrLocation, digest: string, read: ReadCall = direct): Promise<CopyLookup> {
   try {
-    const got = await deps.ecrFor(at.registryId, at.region).describeImages(at.registryId, at.repository, [{ digest }]);
+    const got = await read('ecr:DescribeImages', () => deps.ecrFor(at.registryId, at.region).describeImages(at.registryId, at.repository, [{ digest }]));
     const image = got.images.find((i) => i.digest === digest);
     if (image) return image.status === 'ACTIVE' ? { at, state: 'active' } : { at, state: 'archived', detail: `it is ${image.status.toLowerCase()} there` };
     const failure = got.failures[0];
@@ -78,17 +87,26 @@ export async function lookAt(deps: Pick<CopySourceDeps, 'ecrFor'>, at: EcrLocati
 /** Replication configuration changes rarely; a scan every 15 minutes need not re-read it each time. */
 const CANDIDATES_TTL_MS = 10 * 60_000;
 
-/** The finder `check images` uses: the first candidate holding the digest ACTIVE, or undefined. */
+/**
+ * The finder `check images` uses: the first candidate holding the digest ACTIVE, or undefined.
+ * One `DescribeRegistry` per registry and Region (cached), whatever the number of repositories.
+ */
 export function createDigestCopyFinder(deps: CopySourceDeps): DigestCopyFinder {
-  const cache = new Map<string, { at: number; candidates: Promise<EcrLocation[]> }>();
-  return async (missing, digest, signal) => {
-    const key = `${missing.registryId}|${missing.region}|${missing.repository}`;
+  const cache = new Map<string, { at: number; destinations: Promise<ReplicationDestination[]> }>();
+  const destinations = (registryId: string, region: string): Promise<ReplicationDestination[]> => {
+    const key = `${registryId}|${region}`;
     let entry = cache.get(key);
     if (!entry || deps.clock.now() - entry.at > CANDIDATES_TTL_MS) {
-      entry = { at: deps.clock.now(), candidates: copyCandidates(deps, missing).then((r) => r.candidates) };
+      entry = { at: deps.clock.now(), destinations: deps.restore.replicationDestinations(registryId, region) };
+      // A failed read is not cached: the next lookup asks again.
+      entry.destinations.catch(() => cache.delete(key));
       cache.set(key, entry);
     }
-    for (const at of await entry.candidates) {
+    return entry.destinations;
+  };
+  return async (missing, digest, signal) => {
+    const { candidates } = await copyCandidates(deps, missing, destinations);
+    for (const at of candidates) {
       signal?.throwIfAborted();
       if ((await lookAt(deps, at, digest)).state === 'active') return at;
     }

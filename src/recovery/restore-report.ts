@@ -36,6 +36,8 @@ export interface RestorePlan {
 
 /** What the run did to each manifest. */
 export interface RestoreTally {
+  /** Every manifest looked at (an index may list a child twice). */
+  visited: Set<string>;
   fromArchive: string[];
   copied: { digest: string; blobs: number; bytes: number }[];
   present: string[];
@@ -61,12 +63,19 @@ export function readCalls(target: EcrLocation, digest: string, when?: string): P
   return [{ action: 'ecr:DescribeImages', input: { registryId: target.registryId, repositoryName: target.repository, imageIds: [{ imageDigest: digest }] }, mutating: false, ...(when !== undefined ? { when } : {}) }];
 }
 
-export function archiveCalls(pollSeconds: number, target: EcrLocation, digest: string): PlannedCall[] {
+export function archiveCalls(pollSeconds: number, target: EcrLocation, digest: string, tag?: string): PlannedCall[] {
   return [
     { action: 'ecr:UpdateImageStorageClass', input: { registryId: target.registryId, repositoryName: target.repository, imageId: { imageDigest: digest }, targetStorageClass: 'STANDARD' }, mutating: true },
     ...readCalls(target, digest, `every ${pollSeconds} s until ACTIVE`),
     { action: 'ecr:UpdateImageStorageClass', input: { registryId: target.registryId, repositoryName: target.repository, imageId: { imageDigest: '<each archived child>' }, targetStorageClass: 'STANDARD' }, mutating: true, when: 'for an index, each child that is archived too' },
+    ...tagCalls(target, digest, tag),
   ];
+}
+
+/** `--tag` on an image that is there: a PutImage of the same manifest with the tag. */
+export function tagCalls(target: EcrLocation, digest: string, tag: string | undefined): PlannedCall[] {
+  if (tag === undefined) return [];
+  return [{ action: 'ecr:PutImage', input: { registryId: target.registryId, repositoryName: target.repository, imageDigest: digest, imageManifest: '<the same manifest>', imageTag: tag }, mutating: true, when: 'unless the image already has the tag' }];
 }
 
 export function copyCalls(source: EcrLocation, target: EcrLocation, digest: string, tag: string | undefined): PlannedCall[] {

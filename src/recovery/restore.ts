@@ -14,15 +14,17 @@
  * every step re-reads the digest's state in the target before acting (an archive restore already
  * asked for shows as ACTIVATING), and a copy of a manifest the target holds puts nothing.
  */
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { LifeboatError, isLifeboatError } from '../core/errors.js';
 import type { JobContext, JobResult } from '../core/jobs.js';
 import { parseImageReference, shortDigest } from '../images/image-reference.js';
 import { isIndexMediaType, parseImageIndex } from '../images/oci-index.js';
-import { copyCandidates, describeLocation, lookAt, sameLocation, type CopyLookup } from './copy-sources.js';
+import type { EcrImage } from '../images/ports.js';
+import { copyCandidates, describeLocation, lookAt, sameLocation, type ReadCall } from './copy-sources.js';
 import { runContext, type RecoveryDeps, type RunContext } from './deps.js';
 import type { EcrLocation } from './ports.js';
-import { archiveCalls, copyCalls, lookupText, readCalls, renderPlan, resultMessage, type RestorePlan, type RestoreTally } from './restore-report.js';
+import { archiveCalls, copyCalls, lookupText, readCalls, renderPlan, resultMessage, tagCalls, type RestorePlan, type RestoreTally } from './restore-report.js';
 import { formatDuration, plural } from './text.js';
 
 export type { RestorePlan } from './restore-report.js';
@@ -58,7 +60,7 @@ export function createRestoreJob(deps: RecoveryDeps) {
     if (!recorded) await ctx.checkpoint.set(CP_PLAN, plan);
     await ctx.progress(renderPlan(plan, false));
 
-    const tally: RestoreTally = { fromArchive: [], copied: [], present: [], tags: [], notes: [] };
+    const tally: RestoreTally = { visited: new Set(), fromArchive: [], copied: [], present: [], tags: [], notes: [] };
     await ensure(run, plan, plan.digest, tally);
     await restoreTags(run, plan, tally);
     const children = await verify(run, plan);
@@ -104,67 +106,83 @@ export async function planRestore(run: RunContext, target: EcrLocation, digest: 
   if (from !== undefined && sameLocation(from, target)) {
     return { ...base, state: here, method: 'none', calls: [], refusal: `--from names the repository the image is restored into; name where the copy is (a Region, another repository or registry).` };
   }
+  if (tag !== undefined) {
+    // Moving a tag off another image would leave that one untagged — for untagged rules to take.
+    const holder = await tagHolder(run, target, tag);
+    if (holder !== undefined && holder !== digest) {
+      return { ...base, state: here, method: 'none', calls: [], refusal: `Tag ${tag} names ${shortDigest(holder)} in repo ${target.repository}; restore does not move a tag off another image (it would be left untagged). Choose another --tag, or move the tag yourself.` };
+    }
+  }
   // The digest may be ACTIVE while its index's children are not: that is what is to be brought back.
   let wanted = digest;
+  let gone: string[] = [];
   if (here === 'active') {
     const children = await childStates(run, target, digest);
-    const gone = children.filter((c) => c.state === 'absent').map((c) => c.digest);
+    gone = children.filter((c) => c.state === 'absent').map((c) => c.digest);
     const archived = children.filter((c) => c.state === 'archived' || c.state === 'activating');
-    if (gone.length === 0 && from === undefined) {
+    if (gone.length === 0) {
+      if (from !== undefined) base.warnings.push(`${image} is in repo ${target.repository} with everything it references: nothing is copied from --from.`);
       return archived.length > 0
-        ? { ...base, state: here, method: 'archive', calls: archiveCalls(deps.settings.restore.pollSeconds, target, '<each archived child>') }
-        : { ...base, state: here, method: 'none', calls: readCalls(target, digest) };
+        ? { ...base, state: here, method: 'archive', calls: archiveCalls(deps.settings.restore.pollSeconds, target, '<each archived child>', tag) }
+        : { ...base, state: here, method: 'none', calls: [...readCalls(target, digest), ...tagCalls(target, digest, tag)] };
     }
-    if (gone[0] !== undefined) {
-      wanted = gone[0];
-      base.warnings.push(`${image} is in repo ${target.repository}, but ${plural(gone.length, 'child', 'children')} of it ${gone.length === 1 ? 'is' : 'are'} gone (${gone.map(shortDigest).join(', ')}): ${gone.length === 1 ? 'it is' : 'they are'} what is copied.`);
-    }
+    wanted = gone[0] ?? digest;
+    base.warnings.push(`${image} is in repo ${target.repository}, but ${plural(gone.length, 'child', 'children')} of it ${gone.length === 1 ? 'is' : 'are'} gone (${gone.map(shortDigest).join(', ')}): ${gone.length === 1 ? 'it is' : 'they are'} what is copied.`);
   }
   if (here === 'archived') {
     // Re-pushing would restore it too, but only after moving every blob; ECR's own restore moves none.
     if (from !== undefined) base.warnings.push(`${image} is archived in repo ${target.repository}: restoring it from the archive, not copying from --from.`);
-    return { ...base, state: here, method: 'archive', calls: archiveCalls(deps.settings.restore.pollSeconds, target, digest) };
+    return { ...base, state: here, method: 'archive', calls: archiveCalls(deps.settings.restore.pollSeconds, target, digest, tag) };
   }
   if (here === 'activating') return { ...base, state: here, method: 'archive', calls: readCalls(target, digest, `every ${deps.settings.restore.pollSeconds} s until ACTIVE`) };
 
-  // Gone (or --from given): find a copy.
-  const problems: string[] = [];
-  let candidates: EcrLocation[];
-  if (from !== undefined) candidates = [from];
-  else {
-    const found = await copyCandidates({ restore: deps.restore, ecrFor: deps.images.ecrFor.bind(deps.images), sources: deps.settings.restore.sources, clock: deps.clock }, target);
-    candidates = found.candidates;
-    problems.push(...found.problems);
-  }
-  let source: CopyLookup | undefined;
-  for (const at of candidates) {
-    const lookup = await lookAt(deps.images, at, wanted);
-    base.looked.push({ where: describeLocation(at, target), found: lookupText(lookup) });
-    if (lookup.state === 'active') {
-      source = lookup;
-      break;
-    }
-  }
-  base.warnings.push(...problems);
-  if (!source) {
+  // Gone (or children gone): find a copy.
+  const search = await findSource(run, target, wanted, from);
+  base.looked.push(...search.looked);
+  base.warnings.push(...search.problems);
+  if (!search.source) {
     const where =
-      base.looked.length > 0
-        ? `Looked in ${base.looked.map((l) => `${l.where} (${l.found})`).join(', ')}.`
-        : problems.length > 0
-          ? `Lifeboat ${problems.join('; ')}.`
+      search.looked.length > 0
+        ? `Looked in ${search.looked.map((l) => `${l.where} (${l.found})`).join(', ')}.`
+        : search.problems.length > 0
+          ? `Lifeboat ${search.problems.join('; ')}.`
           : 'The registry replicates nowhere and no `recovery.restore.sources` are configured.';
-    return {
-      ...base,
-      state: here,
-      method: 'none',
-      calls: [],
-      refusal: `${image} is gone from repo ${target.repository} and no copy of it was found. ${where} Rebuild the image instead (\`rebuild <cluster/service>\` or \`rebuild <repository:tag>\`), or name a copy with --from.`,
-    };
+    const what = wanted === digest ? `${image} is gone from repo ${target.repository}` : `The index ${image} is in repo ${target.repository}, but ${plural(gone.length, 'child', 'children')} of it ${gone.length === 1 ? 'is' : 'are'} gone`;
+    const next = search.uncertain
+      ? 'Some places could not be checked: run the same restore again in a minute, or name a copy with --from.'
+      : 'Rebuild the image instead (`rebuild <cluster/service>` or `rebuild <repository:tag>`) — a rebuild has a new digest — or name a copy with --from.';
+    return { ...base, state: here, method: 'none', calls: [], refusal: `${what} and no copy of ${wanted === digest ? 'it' : shortDigest(wanted)} was found. ${where} ${next}` };
   }
-  if (tag === undefined) {
+  if (tag === undefined && wanted === digest) {
     base.warnings.push('The copy gets back the tags it has there that no other image here holds; without any, it is untagged, and a rule that expires untagged images can take it again (add --tag). `check images` shows what the policy will do.');
   }
-  return { ...base, state: here, method: 'copy', source: source.at, calls: copyCalls(source.at, target, digest, tag) };
+  return { ...base, state: here, method: 'copy', source: search.source, calls: copyCalls(search.source, target, digest, tag) };
+}
+
+/** Where a copy of `digest` is: `--from`, else the configured sources and replication destinations, in order. */
+async function findSource(run: RunContext, target: EcrLocation, digest: string, from: EcrLocation | undefined): Promise<{ source?: EcrLocation; looked: RestorePlan['looked']; problems: string[]; uncertain: boolean }> {
+  const { deps } = run;
+  const read: ReadCall = (action, fn) => run.calls.read(action, fn);
+  const sourceDeps = { restore: deps.restore, ecrFor: (id: string, region: string) => deps.images.ecrFor(id, region), sources: deps.settings.restore.sources, clock: deps.clock };
+  const found =
+    from !== undefined
+      ? { candidates: [from], problems: [] }
+      : await copyCandidates(sourceDeps, target, (id, region) => read('ecr:DescribeRegistry', () => deps.restore.replicationDestinations(id, region)));
+  const looked: RestorePlan['looked'] = [];
+  let uncertain = found.problems.length > 0;
+  for (const at of found.candidates) {
+    const lookup = await lookAt(sourceDeps, at, digest, read);
+    looked.push({ where: describeLocation(at, target), found: lookupText(lookup) });
+    if (lookup.state === 'active') return { source: at, looked, problems: found.problems, uncertain };
+    if (lookup.state === 'unknown') uncertain = true;
+  }
+  return { looked, problems: found.problems, uncertain };
+}
+
+/** The digest tag `tag` names in `at`, if any. */
+async function tagHolder(run: RunContext, at: EcrLocation, tag: string): Promise<string | undefined> {
+  const got = await run.calls.read('ecr:DescribeImages', () => run.deps.images.ecrFor(at.registryId, at.region).describeImages(at.registryId, at.repository, [{ tag }]));
+  return got.images[0]?.digest;
 }
 
 type TargetState = 'active' | 'archived' | 'activating' | 'absent' | 'repository-missing';
@@ -193,26 +211,29 @@ async function readState(run: RunContext, at: EcrLocation, digest: string): Prom
 async function ensure(run: RunContext, plan: RestorePlan, digest: string, tally: RestoreTally): Promise<void> {
   const { deps, ctx } = run;
   ctx.signal.throwIfAborted();
+  // Each manifest once, however many indexes list it.
+  if (tally.visited.has(digest)) return;
+  tally.visited.add(digest);
   let state = await run.calls.read('ecr:DescribeImages', () => readState(run, plan.target, digest));
   if (state === 'repository-missing') throw new LifeboatError('AWS_NOT_FOUND', `Repository ${plan.target.repository} no longer exists in registry ${plan.target.registryId} (${plan.target.region}).`);
 
   if (state === 'absent') {
-    if (!plan.source) {
-      throw new LifeboatError('JOB_FAILED', `${plan.target.repository}@${shortDigest(digest)} is gone and no copy of it is known. Rebuild the image instead, or name a copy with --from.`);
+    const source = plan.source ?? (await findSource(run, plan.target, digest, undefined)).source;
+    if (!source) {
+      throw new LifeboatError('JOB_FAILED', `${plan.target.repository}@${shortDigest(digest)} is gone and no copy of it was found (the configured sources and replicas were asked). Rebuild the image, or run restore ${plan.target.repository}@${digest} --from <where a copy is>.`);
     }
-    const source = plan.source;
     const manifest = await run.calls.read('ecr:BatchGetImage', () => deps.images.ecrFor(source.registryId, source.region).getManifests(source.registryId, source.repository, [digest]));
     const got = manifest.manifests[0];
     if (!got) throw new LifeboatError('AWS_NOT_FOUND', `${describeLocation(source, plan.target)} no longer holds ${shortDigest(digest)} (${manifest.failures[0]?.code ?? 'not found'}).`);
+    // Check the bytes before reading them as an index: its children are what is copied next.
+    if (sha256Of(got.body) !== digest) throw new LifeboatError('JOB_FAILED', `The manifest ${describeLocation(source, plan.target)} returned for ${shortDigest(digest)} hashes to something else; Lifeboat copies nothing from it.`);
     if (isIndexMediaType(got.mediaType)) {
       const index = parseImageIndex(got.body);
       if (!index.ok) throw new LifeboatError('JOB_FAILED', `The index ${shortDigest(digest)} in ${describeLocation(source, plan.target)} cannot be read: ${index.error}.`);
-      for (const child of index.index.manifests) await ensure(run, plan, child.digest, tally);
+      for (const child of uniqueDigests(index.index.manifests)) await ensure(run, plan, child, tally);
     }
     await progress(run, plan, `Copying ${shortDigest(digest)} from ${describeLocation(source, plan.target)}…`);
-    const copied = await run.calls.mutate('ecr:PutImage', () =>
-      deps.restore.copyImage(source, plan.target, digest, { signal: ctx.signal }),
-    );
+    const copied = await run.calls.mutate('ecr:PutImage', () => deps.restore.copyImage(source, plan.target, digest, { signal: ctx.signal }));
     ctx.log.info({ digest, blobs: copied.blobsCopied, bytes: copied.bytesCopied, put: copied.manifestPut }, 'manifest copied');
     tally.copied.push({ digest, blobs: copied.blobsCopied, bytes: copied.bytesCopied });
     return;
@@ -235,7 +256,7 @@ async function ensure(run: RunContext, plan: RestorePlan, digest: string, tally:
   if (body && isIndexMediaType(body.mediaType)) {
     const index = parseImageIndex(body.body);
     if (!index.ok) return;
-    const children = index.index.manifests.map((m) => m.digest);
+    const children = uniqueDigests(index.index.manifests).filter((d) => !tally.visited.has(d));
     // Ask for every archived child first, then wait: ECR restores them side by side.
     for (const child of await childStates(run, plan.target, digest, children)) {
       if (child.state !== 'archived') continue;
@@ -244,6 +265,26 @@ async function ensure(run: RunContext, plan: RestorePlan, digest: string, tally:
     }
     for (const child of children) await ensure(run, plan, child, tally);
   }
+}
+
+function uniqueDigests(entries: readonly { digest: string }[]): string[] {
+  return [...new Set(entries.map((e) => e.digest))];
+}
+
+function sha256Of(body: string): string {
+  return `sha256:${createHash('sha256').update(body, 'utf8').digest('hex')}`;
+}
+
+/** DescribeImages answers at most 100 ids a call. */
+async function describeAll(run: RunContext, at: EcrLocation, digests: readonly string[]): Promise<EcrImage[]> {
+  const ecr = run.deps.images.ecrFor(at.registryId, at.region);
+  const images: EcrImage[] = [];
+  for (let i = 0; i < digests.length; i += 100) {
+    const batch = digests.slice(i, i + 100);
+    const got = await run.calls.read('ecr:DescribeImages', () => ecr.describeImages(at.registryId, at.repository, batch.map((d) => ({ digest: d }))));
+    images.push(...got.images);
+  }
+  return images;
 }
 
 /**
@@ -262,9 +303,9 @@ async function childStates(run: RunContext, at: EcrLocation, digest: string, kno
     children = index.index.manifests.map((m) => m.digest);
   }
   if (children.length === 0) return [];
-  const got = await run.calls.read('ecr:DescribeImages', () => ecr.describeImages(at.registryId, at.repository, children.map((d) => ({ digest: d }))));
+  const images = await describeAll(run, at, children);
   return children.map((d) => {
-    const image = got.images.find((i) => i.digest === d);
+    const image = images.find((i) => i.digest === d);
     return { digest: d, state: !image ? 'absent' : image.status === 'ACTIVE' ? 'active' : image.status === 'ARCHIVED' ? 'archived' : 'activating' };
   });
 }
@@ -295,7 +336,8 @@ async function restoreTags(run: RunContext, plan: RestorePlan, tally: RestoreTal
   const { target, digest } = plan;
   const ecr = run.deps.images.ecrFor(target.registryId, target.region);
   const wanted: { tag: string; explicit: boolean }[] = plan.tag !== undefined ? [{ tag: plan.tag, explicit: true }] : [];
-  if (plan.method === 'copy' && plan.source) {
+  // The source's tags come with the image only when this run copied the image itself.
+  if (plan.method === 'copy' && plan.source && tally.copied.some((c) => c.digest === digest)) {
     const source = plan.source;
     const there = await run.calls.read('ecr:DescribeImages', () => run.deps.images.ecrFor(source.registryId, source.region).describeImages(source.registryId, source.repository, [{ digest }]));
     for (const tag of there.images[0]?.tags ?? []) if (!wanted.some((w) => w.tag === tag)) wanted.push({ tag, explicit: false });
@@ -304,8 +346,9 @@ async function restoreTags(run: RunContext, plan: RestorePlan, tally: RestoreTal
     const got = await run.calls.read('ecr:DescribeImages', () => ecr.describeImages(target.registryId, target.repository, [{ tag }]));
     const holder = got.images[0];
     if (holder?.digest === digest) continue;
-    if (holder && !explicit) {
-      tally.notes.push(`Tag ${tag} now names ${shortDigest(holder.digest)}, so it was left there; the restored image is reachable by its digest.`);
+    if (holder) {
+      // Never moved off another image (the plan refused --tag in that case; someone took it since).
+      tally.notes.push(`Tag ${tag} ${explicit ? 'was taken meanwhile and ' : ''}now names ${shortDigest(holder.digest)}, so it was left there; the restored image is reachable by its digest.`);
       continue;
     }
     await run.calls.mutate('ecr:PutImage', () => run.deps.restore.copyImage(target, target, digest, { tag, signal: run.ctx.signal }));
@@ -323,9 +366,9 @@ async function verify(run: RunContext, plan: RestorePlan): Promise<number> {
   if (!isIndexMediaType(body.mediaType)) return 0;
   const index = parseImageIndex(body.body);
   if (!index.ok) return 0;
-  const children = index.index.manifests.map((m) => m.digest);
-  const got = await run.calls.read('ecr:DescribeImages', () => ecr.describeImages(target.registryId, target.repository, children.map((d) => ({ digest: d }))));
-  const missing = children.filter((d) => got.images.find((i) => i.digest === d)?.status !== 'ACTIVE');
+  const children = uniqueDigests(index.index.manifests);
+  const images = await describeAll(run, target, children);
+  const missing = children.filter((d) => images.find((i) => i.digest === d)?.status !== 'ACTIVE');
   if (missing.length > 0) throw new LifeboatError('JOB_FAILED', `The index ${shortDigest(digest)} is back but ${plural(missing.length, 'child', 'children')} still cannot be pulled: ${missing.map(shortDigest).join(', ')}.`);
   return children.length;
 }

@@ -67,7 +67,8 @@ export class SdkEcrReader implements EcrReader {
           // ECR answers ACTIVE images only unless asked: an archived pinned digest must read as archived, not gone.
           this.client.send(new DescribeImagesCommand({ registryId, repositoryName: repository, imageIds: pending.map(toSdkId), ...(withFilter ? { filter: { imageStatus: 'ANY' as const } } : {}) })),
         ).catch((err: unknown) => {
-          if (!withFilter || causeName(err) !== 'InvalidParameterException') throw err;
+          // Only a refusal of the filter itself turns it off: any other bad parameter is a real error.
+          if (!withFilter || causeName(err) !== 'InvalidParameterException' || !/filter/i.test(causeMessage(err))) throw err;
           this.statusFilterWithIds = false;
           return undefined;
         });
@@ -241,6 +242,12 @@ function toImage(d: ImageDetail, registryId: string, repository: string): EcrIma
 
 function isImageNotFound(err: unknown): boolean {
   return causeName(err) === 'ImageNotFoundException';
+}
+
+/** The SDK error's own message behind a mapped LifeboatError. */
+function causeMessage(err: unknown): string {
+  const cause = err instanceof Error ? (err.cause ?? err) : err;
+  return cause instanceof Error ? cause.message : '';
 }
 
 /** The SDK error behind a mapped LifeboatError (awsCall keeps it as `cause`). */

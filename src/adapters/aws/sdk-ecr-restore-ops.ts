@@ -97,7 +97,7 @@ export class SdkEcrRestoreOps implements EcrRestoreOps {
       if (causeName(err) === 'ImageStorageClassUpdateNotSupportedException') {
         throw new LifeboatError(
           'AWS_ERROR',
-          `ECR cannot restore ${image} in registry ${at.registryId} (${at.region}) from the archive storage class (${awsMessage(err) || 'ImageStorageClassUpdateNotSupportedException'}); copy it from a replica or rebuild it instead.`,
+          `ECR cannot restore ${image} in registry ${at.registryId} (${at.region}) from the archive storage class (${awsMessage(err) || 'ImageStorageClassUpdateNotSupportedException'}). Rebuild it; or, if a replica still has it, delete the archived image (batch-delete-image) and run restore again with --from <Region>.`,
           { cause: causeOf(err), retryable: false },
         );
       }

@@ -63,6 +63,14 @@ describe('SdkEcrReader', () => {
     expect((await careful.describeImages('012345678910', 'cluster-autoscaler', [{ tag: 'v1.13.6' }])).images.map((i) => i.digest)).toEqual([D1]);
     const filters = ecrMock.commandCalls(DescribeImagesCommand).map((c) => c.args[0].input.filter);
     expect(filters).toEqual([{ imageStatus: 'ANY' }, undefined, undefined]);
+
+    // Any other bad parameter is an error, and the filter stays on.
+    const strict = new SdkEcrReader(client, { region: 'us-east-1' });
+    ecrMock.reset();
+    ecrMock.on(DescribeImagesCommand).rejectsOnce(ecrError('InvalidParameterException', 'Invalid parameter: imageIds must have at most 100 items')).resolves(answer);
+    await expect(strict.describeImages('012345678910', 'cluster-autoscaler', [{ tag: 'v1.13.6' }])).rejects.toThrow();
+    await strict.describeImages('012345678910', 'cluster-autoscaler', [{ tag: 'v1.13.6' }]);
+    expect(ecrMock.commandCalls(DescribeImagesCommand).map((c) => c.args[0].input.filter)).toEqual([{ imageStatus: 'ANY' }, { imageStatus: 'ANY' }]);
   });
 
   it('turns the whole-call ImageNotFoundException into a per-id failure and asks again for the rest', async () => {

@@ -755,6 +755,27 @@ describe('restore by copying from a replica Region', () => {
     expect(text(result)).toContain(`Tag v42 now names ${shortDigest(ARCHIVED)}, so it was left there`);
   });
 
+  it('refuses --tag when the tag names another image here: it never leaves that one untagged', async () => {
+    goneFromEastKeptInWest();
+    const job = new Job();
+
+    await expect(restore({ image: `${REPO}@${INDEX.digest}`, tag: 'v41' }, job)).rejects.toThrow(/Tag v41 names .* restore does not move a tag off another image/);
+
+    expect(mutationsSent()).toEqual([]);
+    expect(east.image(REPO, ARCHIVED)?.tags).toEqual(['v41']);
+  });
+
+  it('copies a child an index lists twice only once', async () => {
+    goneFromEastKeptInWest();
+    const twice = JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: [AMD64, AMD64].map((m) => ({ mediaType: OCI_MANIFEST, digest: m.digest, size: m.body.length, platform: { architecture: 'amd64', os: 'linux' } })) });
+    const dup: Manifest = { digest: sha256(twice), body: twice, mediaType: OCI_INDEX, blobs: [] };
+    west.seed(REPO, dup, { tags: ['dup'] });
+
+    await restore({ image: `${REPO}@${dup.digest}` });
+    expect(eastMock.commandCalls(PutImageCommand).map((c) => c.args[0].input.imageDigest)).toEqual([AMD64.digest, dup.digest, dup.digest]);
+    expect(eastMock.commandCalls(PutImageCommand).map((c) => c.args[0].input.imageTag)).toEqual([undefined, undefined, 'dup']);
+  });
+
   it('resumes a copy after a worker shutdown without putting or uploading anything twice', async () => {
     goneFromEastKeptInWest();
     const job = new Job();

@@ -49,6 +49,21 @@ describe('image scan: copies of missing digests', () => {
     expect(worker?.findings[0]?.sentence).toMatch(/still in the eu-west-2 replica/);
   });
 
+  it('names the registry in full for a service of a second target too: a bare name would mean the recovery account', async () => {
+    const { ecs, ecr } = fleet();
+    const other = new FakeEcs();
+    addService(other, 'prod', 'billing', [{ desired: 1, containers: [{ name: 'app', image: ecrRef('billing', 'v2', '222222222222'), digest: dig(8) }] }], '222222222222');
+    ecr.add('222222222222', 'billing', { images: [] });
+    const report = await runImageScan(
+      scanDeps(ecs, ecr, {
+        targets: [{ account: ACCOUNT, region: REGION, ecs }, { account: '222222222222', region: REGION, ecs: other }],
+        findCopy: (missing) => Promise.resolve(missing.repository === 'billing' ? { ...missing, region: 'us-west-2' } : undefined),
+      }),
+    );
+    const billing = report.services.find((s) => s.service === 'billing');
+    expect(billing?.findings[0]?.next).toBe(`restore 222222222222.dkr.ecr.us-east-1.amazonaws.com/billing@${dig(8)}`);
+  });
+
   it('treats a failing lookup as no copy: the scan still answers, with rebuild or redeploy', async () => {
     const { ecs, ecr } = fleet();
     const report = await runImageScan(scanDeps(ecs, ecr, { findCopy: () => Promise.reject(new Error('DescribeRegistry denied')) }));
