@@ -23,6 +23,10 @@ describe('e2e: ecr-archived-image (a pull-time rule archived a monthly job’s i
     if (!incident) throw new Error(`no incident: ${messageText(open)}`);
     expect(messageText(open)).toContain('prod/invoice-export');
 
+    const pinnedOf = () => [...(runtime.current()?.account.ecs.services.get('prod/invoice-export')?.deployments.find((d) => d.status === 'PRIMARY')?.pinned.values() ?? [])][0];
+    const pinned = pinnedOf();
+    expect(pinned).toMatch(/^sha256:/);
+
     const started = await first.say(`runbook start image-unavailable for ${incident}`);
     const runId = runIdOf(started);
 
@@ -57,6 +61,8 @@ describe('e2e: ecr-archived-image (a pull-time rule archived a monthly job’s i
     const health = runtime.current()?.healthy();
     expect(health?.checks.filter((c) => !c.ok)).toEqual([]);
     expect(health?.healthy).toBe(true);
+    // The very digest it pinned before the archive rule: restored, not replaced.
+    expect(pinnedOf()).toBe(pinned);
 
     const timeline = (await timelineOf(second, incident)).map((e) => e.text).filter((t) => t.includes(runId));
     expect(timeline.filter((t) => /step 3 "Restore the exact digest" started: restore billing\/invoice-export@sha256:/.test(t))).toHaveLength(1);
