@@ -210,7 +210,13 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     },
     async stop() {
       started = false;
-      if (socketMode) await app.stop();
+      if (receiver instanceof SocketModeReceiver) {
+        // Bolt's stop() asks the socket to close without waiting for it: wait (a little) so a
+        // stopped Lifeboat holds no socket and no timer that keeps the process alive.
+        const closed = connected ? waitForEvent(receiver.client, 'disconnected', 5_000) : Promise.resolve();
+        await app.stop();
+        await closed;
+      }
       await inFlight.idle();
       await outbox.idle();
     },
@@ -219,6 +225,19 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
       await outbox.idle();
     },
   };
+}
+
+/** Resolves on `event`, or after `timeoutMs` — whichever comes first. */
+function waitForEvent(emitter: { once(event: string, listener: () => void): unknown; off(event: string, listener: () => void): unknown }, event: string, timeoutMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      emitter.off(event, done);
+      resolve();
+    };
+    const timer = setTimeout(done, timeoutMs);
+    emitter.once(event, done);
+  });
 }
 
 function handleHttp(receiver: HTTPReceiver, isStarted: () => boolean, req: IncomingMessage, res: ServerResponse, logger: Logger): void {
