@@ -25,6 +25,7 @@ import { isIndexMediaType, parseImageIndex, selectPlatform } from '../images/oci
 import { formatPlatform, platformMatches, type Platform } from '../images/platform.js';
 import type { EcrImage, EcrReader } from '../images/ports.js';
 import { renderCalls, type PlannedCall } from './calls.js';
+import { planFirst } from './plan-first.js';
 import { cancelledByUser, runContext, type RecoveryDeps, type RunContext } from './deps.js';
 import type { BuildState, ImageConfig, StartBuildInput } from './ports.js';
 import { inspectService } from './service-images.js';
@@ -92,19 +93,13 @@ export function createRebuildJob(deps: RecoveryDeps) {
     if (!parsed.success) throw new LifeboatError('COMMAND_ARGS_INVALID', `rebuild: ${parsed.error.issues.map((i) => i.message).join('; ')}.`);
     const run = runContext(deps, ctx);
 
-    const recorded = await ctx.checkpoint.get<RebuildPlan>(CP_PLAN);
-    const plan = recorded ?? (await planRebuild(run, parsed.data.target, parsed.data.ref));
-    if (parsed.data.dryRun === true) return renderPlan(plan, true);
-    if (plan.refusal !== undefined) {
-      await ctx.progress(renderPlan(plan, false));
-      throw new LifeboatError('JOB_FAILED', plan.refusal);
-    }
-    if (!recorded) await ctx.checkpoint.set(CP_PLAN, plan);
-    await ctx.progress(renderPlan(plan, false));
+    const first = await planFirst(ctx, { checkpoint: CP_PLAN, dryRun: parsed.data.dryRun === true, make: () => planRebuild(run, parsed.data.target, parsed.data.ref), render: renderPlan });
+    if (first.kind === 'dry-run') return first.answer;
+    const { plan, resumed } = first;
 
     let build = await ctx.checkpoint.get<BuildCheckpoint>(CP_BUILD);
     if (!build) {
-      const adopted = recorded && run.now() - plan.plannedAt > TOKEN_WINDOW_MS ? await findOwnBuild(run, plan) : undefined;
+      const adopted = resumed && run.now() - plan.plannedAt > TOKEN_WINDOW_MS ? await findOwnBuild(run, plan) : undefined;
       const started = adopted ?? (await run.calls.mutate('codebuild:StartBuild', () => deps.codebuild.startBuild(plan.start)));
       build = { id: started.id, startedAt: started.startTime ?? run.now() };
       await ctx.checkpoint.set(CP_BUILD, build);

@@ -18,6 +18,7 @@ import type { ServiceNode } from '../images/graph.js';
 import { displayName, shortDigest, type ImageReference } from '../images/image-reference.js';
 import { formatPlatform, type Platform } from '../images/platform.js';
 import { renderCalls, type PlannedCall } from './calls.js';
+import { planFirst } from './plan-first.js';
 import { runContext, type RecoveryDeps, type RunContext } from './deps.js';
 import type { EcsServiceState } from './ports.js';
 import { describeRunning, watchRollout, type RolloutWatch } from './rollout.js';
@@ -83,18 +84,12 @@ export function createRedeployJob(deps: RecoveryDeps) {
     const run = runContext(deps, ctx);
     const settings = deps.settings.redeploy;
 
-    const recorded = await ctx.checkpoint.get<RedeployPlan>(CP_PLAN);
-    const plan = recorded ?? (await planRedeploy(run, target, parsed.data.digest));
-    if (parsed.data.dryRun === true) return renderPlan(plan, true);
-    if (plan.refusal !== undefined) {
-      await ctx.progress(renderPlan(plan, false));
-      throw new LifeboatError('JOB_FAILED', plan.refusal);
-    }
-    if (!recorded) await ctx.checkpoint.set(CP_PLAN, plan);
-    await ctx.progress(renderPlan(plan, false));
+    const first = await planFirst(ctx, { checkpoint: CP_PLAN, dryRun: parsed.data.dryRun === true, make: () => planRedeploy(run, target, parsed.data.digest), render: renderPlan });
+    if (first.kind === 'dry-run') return first.answer;
+    const { plan, resumed } = first;
 
     let deployment = await ctx.checkpoint.get<DeploymentCheckpoint>(CP_DEPLOYMENT);
-    if (!deployment) deployment = await deploy(run, target, plan, recorded !== undefined);
+    if (!deployment) deployment = await deploy(run, target, plan, resumed);
 
     const watch: RolloutWatch = {
       cluster: target.cluster,

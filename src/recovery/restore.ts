@@ -22,6 +22,7 @@ import { parseImageReference, shortDigest } from '../images/image-reference.js';
 import { isIndexMediaType, parseImageIndex } from '../images/oci-index.js';
 import type { EcrImage } from '../images/ports.js';
 import { copyCandidates, describeLocation, lookAt, sameLocation, type ReadCall } from './copy-sources.js';
+import { planFirst } from './plan-first.js';
 import { runContext, type RecoveryDeps, type RunContext } from './deps.js';
 import type { EcrLocation } from './ports.js';
 import { archiveCalls, copyCalls, lookupText, readCalls, renderPlan, resultMessage, tagCalls, type RestorePlan, type RestoreTally } from './restore-report.js';
@@ -50,15 +51,9 @@ export function createRestoreJob(deps: RecoveryDeps) {
     const from = parsed.data.from !== undefined ? parseSource(parsed.data.from, target) : undefined;
     const run = runContext(deps, ctx);
 
-    const recorded = await ctx.checkpoint.get<RestorePlan>(CP_PLAN);
-    const plan = recorded ?? (await planRestore(run, target, digest, from, parsed.data.tag));
-    if (parsed.data.dryRun === true) return renderPlan(plan, true);
-    if (plan.refusal !== undefined) {
-      await ctx.progress(renderPlan(plan, false));
-      throw new LifeboatError('JOB_FAILED', plan.refusal);
-    }
-    if (!recorded) await ctx.checkpoint.set(CP_PLAN, plan);
-    await ctx.progress(renderPlan(plan, false));
+    const first = await planFirst(ctx, { checkpoint: CP_PLAN, dryRun: parsed.data.dryRun === true, make: () => planRestore(run, target, digest, from, parsed.data.tag), render: renderPlan });
+    if (first.kind === 'dry-run') return first.answer;
+    const { plan } = first;
 
     const tally: RestoreTally = { visited: new Set(), fromArchive: [], copied: [], present: [], tags: [], notes: [] };
     await ensure(run, plan, plan.digest, tally);
