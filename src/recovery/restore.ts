@@ -149,7 +149,7 @@ export async function planRestore(run: RunContext, target: EcrLocation, digest: 
     return { ...base, state: here, method: 'none', calls: [], refusal: `${what} and no copy of ${wanted === digest ? 'it' : shortDigest(wanted)} was found. ${where} ${next}` };
   }
   if (tag === undefined && wanted === digest) {
-    base.warnings.push('The copy gets back the tags it has there that no other image here holds; without any, it is untagged, and a rule that expires untagged images can take it again (add --tag). `check images` shows what the policy will do.');
+    base.warnings.push('The copy gets back the tags it has there that no other image here holds. Without any it is untagged: a rule that expires untagged images can take it again (add --tag) — unless it is the platform child of an index here, which ECR never expires while the index references it. `check images` shows what the policy will do.');
   }
   return { ...base, state: here, method: 'copy', source: search.source, calls: copyCalls(search.source, target, digest, tag) };
 }
