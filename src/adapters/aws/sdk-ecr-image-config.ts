@@ -9,6 +9,7 @@ import { LifeboatError } from '../../core/errors.js';
 import { partitionOf } from '../../images/image-reference.js';
 import { ACCEPTED_MANIFEST_TYPES } from '../../images/oci-index.js';
 import type { ImageConfig, ImageConfigReader } from '../../recovery/ports.js';
+import { isObject, parseObject } from './json-object.js';
 import { opsCall, type OpsCallContext } from './ops-call.js';
 
 /** Options of `SdkEcrImageConfigReader`. */
@@ -87,19 +88,6 @@ export class SdkEcrImageConfigReader implements ImageConfigReader {
       notFound: `repository ${repository} in registry ${registryId} (${region})`,
     };
   }
-}
-
-function parseObject(text: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(text);
-    return isObject(value) ? value : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function stringRecord(value: unknown): Record<string, string> {

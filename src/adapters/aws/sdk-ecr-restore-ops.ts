@@ -28,6 +28,7 @@ import { LifeboatError } from '../../core/errors.js';
 import { partitionOf } from '../../images/image-reference.js';
 import { ACCEPTED_MANIFEST_TYPES, isIndexMediaType } from '../../images/oci-index.js';
 import type { CopyResult, EcrLocation, EcrRestoreOps, ReplicationDestination } from '../../recovery/ports.js';
+import { isObject, parseObject } from './json-object.js';
 import { opsCall, type OpsCallContext } from './ops-call.js';
 
 /** Options of `SdkEcrRestoreOps`. */
@@ -484,17 +485,4 @@ function errorSummary(err: unknown): string {
 /** Presigned URLs authenticate by their query string: keep the host and path, drop the rest. */
 function redactUrls(text: string): string {
   return text.replace(/(https?:\/\/[^\s?#"']*)[?#][^\s"']*/g, '$1?…');
-}
-
-function parseObject(text: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(text);
-    return isObject(value) ? value : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
