@@ -55,7 +55,6 @@ import {
 import { createCheckImagesJob } from './images/check-images-job.js';
 import { ImageGuard, IMAGE_GUARD_TIMER } from './images/guard-runner.js';
 import type { ScanReport } from './images/report.js';
-import type { DigestCopyFinder } from './images/ports.js';
 import type { ScanDeps } from './images/scan.js';
 import { resolveRegistryCredentials, retentionWarningHosts } from './images/settings.js';
 import { incidentActionHandlers } from './incidents/action-handlers.js';
@@ -536,22 +535,27 @@ function createWorldHandlers(world: World, ctx: WorldContext): { handlers: JobHa
   );
   // Recovery acts in one account and Region: the first configured target, else the one the
   // default credentials resolve to (known only after the scan deps have asked STS once).
-  let recovery: Promise<{ jobs: ReturnType<typeof createRecoveryJobs>; diagnose: JobHandler; queues: QueueOps; findCopy: DigestCopyFinder; close(): void }> | undefined;
+  let recovery: Promise<{ jobs: ReturnType<typeof createRecoveryJobs>; diagnose: JobHandler; queues: QueueOps; close(): void }> | undefined;
   const recoveryJobs = () =>
     (recovery ??= (async () => {
       await scan.prepare?.();
       const target = config.aws.targets[0] ?? scan.targets[0];
       if (!target) throw new LifeboatError('AWS_ERROR', 'No AWS account to act in: set AWS_REGION and credentials, or list aws.targets in lifeboat.yaml.');
-      const ops = createRecoveryOps(target, { clock, logger, fetch: globalThis.fetch });
+      const ops = createRecoveryOps(target, { clock, logger, fetch: globalThis.fetch, replication: (id, region) => scan.replicationDestinations(id, region) });
       const deps: RecoveryDeps = { account: target.account, region: target.region, ...ops, images: scan, scaleRecords, settings: config.recovery, clock };
-      const findCopy = createDigestCopyFinder({ restore: ops.restore, ecrFor: (id, region) => scan.ecrFor(id, region), sources: config.recovery.restore.sources, clock });
-      return { jobs: createRecoveryJobs(deps), diagnose: createDiagnoseJob({ audit: ops.audit }), queues: ops.queues, findCopy, close: () => ops.destroy() };
+      return { jobs: createRecoveryJobs(deps), diagnose: createDiagnoseJob({ audit: ops.audit }), queues: ops.queues, close: () => ops.destroy() };
     })().catch((err: unknown) => {
       recovery = undefined; // the next command tries again (credentials may have been fixed)
       throw err;
     }));
-  // A missing digest that a replica still holds is restored, not rebuilt: the scan asks recovery's finder.
-  scan.findCopy = async (missing, digest, signal) => (await recoveryJobs()).findCopy(missing, digest, signal);
+  // A missing digest that a replica still holds is restored, not rebuilt. Each registry's replication
+  // is read with the scan's credentials for its account (ECR describes only the caller's registry).
+  scan.findCopy = createDigestCopyFinder({
+    restore: { replicationDestinations: (id, region) => scan.replicationDestinations(id, region) },
+    ecrFor: (id, region) => scan.ecrFor(id, region),
+    sources: config.recovery.restore.sources,
+    clock,
+  });
   const lazy = (kind: 'rebuild' | 'redeploy' | 'scale' | 'restore'): JobHandler => async (data, jobCtx) => (await recoveryJobs()).jobs[kind](data, jobCtx);
   return {
     handlers: {

@@ -15,7 +15,7 @@ import type { CodeBuildOps, EcrRestoreOps, EcsOps, ImageConfigReader, QueueOps, 
 import { createAssumeRoleProvider, sessionNameFor } from './assume-role.js';
 import { SdkCodeBuildOps } from './sdk-codebuild-ops.js';
 import { SdkEcrImageConfigReader } from './sdk-ecr-image-config.js';
-import { SdkEcrRestoreOps } from './sdk-ecr-restore-ops.js';
+import { SdkEcrRestoreOps, type SdkEcrRestoreOpsOptions } from './sdk-ecr-restore-ops.js';
 import { SdkEcsOps } from './sdk-ecs-ops.js';
 import { SdkQueueOps } from './sdk-queue-ops.js';
 import { SdkScalingOps } from './sdk-scaling-ops.js';
@@ -42,7 +42,7 @@ export interface RecoveryOps {
  * knows when that is safe. The CloudWatch Logs and IAM clients only read for `diagnose`, so they
  * keep the SDK's retries (one throttled `SimulatePrincipalPolicy` should not fail the audit).
  */
-export function createRecoveryOps(target: Pick<AwsTarget, 'account' | 'region' | 'roleArn' | 'externalId'>, options: { clock: Clock; logger: Logger; fetch: typeof fetch }): RecoveryOps {
+export function createRecoveryOps(target: Pick<AwsTarget, 'account' | 'region' | 'roleArn' | 'externalId'>, options: { clock: Clock; logger: Logger; fetch: typeof fetch; replication?: SdkEcrRestoreOpsOptions['replication'] }): RecoveryOps {
   const { account, region } = target;
   const credentials = target.roleArn
     ? createAssumeRoleProvider({
@@ -84,7 +84,7 @@ export function createRecoveryOps(target: Pick<AwsTarget, 'account' | 'region' |
     scaling: new SdkScalingOps(clients.scaling, { account, region }),
     imageConfig: new SdkEcrImageConfigReader(clients.ecr, { region, fetch: options.fetch }),
     audit: new SdkServiceAudit({ ecs: clients.ecs, scaling: clients.scaling, logs: clients.logs, iam: clients.iam }, { account, region, clock: options.clock }),
-    restore: new SdkEcrRestoreOps(ecrIn, { fetch: options.fetch }),
+    restore: new SdkEcrRestoreOps(ecrIn, { fetch: options.fetch, ...(options.replication ? { replication: options.replication } : {}) }),
     destroy: () => {
       Object.values(clients).forEach((c) => c.destroy());
       ecrElsewhere.forEach((c) => c.destroy());

@@ -29,7 +29,9 @@ import type { ImageIndex } from '../../images/oci-index.js';
 import type { EcrReader, EcsServiceRevision, EcsTaskDefinition, ImmutableCache, RegistryClient } from '../../images/ports.js';
 import type { ScanDeps } from '../../images/scan.js';
 import type { AwsSettings, AwsTarget } from '../../images/settings.js';
+import type { ReplicationDestination } from '../../recovery/ports.js';
 import { createAssumeRoleProvider, sessionNameFor, type AwsCredentialProvider } from './assume-role.js';
+import { describeReplicationDestinations } from './ecr-replication.js';
 import { awsCall } from './sdk-call.js';
 import { SdkEcrReader } from './sdk-ecr-reader.js';
 import { SdkEcsReader } from './sdk-ecs-reader.js';
@@ -66,6 +68,11 @@ export interface CreateScanDepsOptions {
 
 /** `ScanDeps` plus what the composition root needs to shut the clients down. */
 export interface ScanClients extends ScanDeps {
+  /**
+   * Where a registry replicates to (`DescribeRegistry`), asked with the credentials of the target
+   * that owns it — ECR describes only the caller's own registry. For `check images`' copy finder.
+   */
+  replicationDestinations(registryId: string, region: string): Promise<ReplicationDestination[]>;
   /** Close every SDK client created here (sockets). */
   destroy(): void;
 }
@@ -129,10 +136,8 @@ export function createScanDeps(settings: AwsSettings, options: CreateScanDepsOpt
   // ECR: a reader per registry account and Region, a client per credentials and Region.
   const ecrClients = new Map<string, ECRClient>();
   const readers = new Map<string, EcrReader>();
-  const ecrFor = (registryId: string, region: string): EcrReader => {
-    const readerKey = `${registryId}|${region}`;
-    let reader = readers.get(readerKey);
-    if (reader) return reader;
+  /** The ECR client on the credentials of the target that owns `registryId` (else Lifeboat's own). */
+  const ecrClientFor = (registryId: string, region: string): ECRClient => {
     const owner = settings.targets.find((t) => t.account === registryId && t.region === region) ?? settings.targets.find((t) => t.account === registryId);
     const { key, provider } = owner ? credentialsOf(owner) : { key: 'default', provider: undefined };
     const clientKey = `${key}|${region}`;
@@ -141,8 +146,15 @@ export function createScanDeps(settings: AwsSettings, options: CreateScanDepsOpt
       client = made(factories.ecr({ region, maxAttempts: 1, userAgentAppId: APP_ID, ...(provider ? { credentials: provider } : {}) }));
       ecrClients.set(clientKey, client);
     }
-    reader = new SdkEcrReader(client, { region });
-    readers.set(readerKey, reader);
+    return client;
+  };
+  const ecrFor = (registryId: string, region: string): EcrReader => {
+    const readerKey = `${registryId}|${region}`;
+    let reader = readers.get(readerKey);
+    if (!reader) {
+      reader = new SdkEcrReader(ecrClientFor(registryId, region), { region });
+      readers.set(readerKey, reader);
+    }
     return reader;
   };
 
@@ -165,6 +177,7 @@ export function createScanDeps(settings: AwsSettings, options: CreateScanDepsOpt
   const deps: ScanClients = {
     targets,
     ecrFor,
+    replicationDestinations: (registryId, region) => describeReplicationDestinations(ecrClientFor(registryId, region), registryId, region),
     taskDefinitions: options.caches?.taskDefinitions ?? new MemoryCache<EcsTaskDefinition>(),
     manifests: options.caches?.manifests ?? new MemoryCache<ImageIndex>(),
     revisions: options.caches?.revisions ?? new MemoryCache<EcsServiceRevision>(),

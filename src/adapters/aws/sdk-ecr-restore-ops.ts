@@ -15,7 +15,6 @@ import {
   BatchCheckLayerAvailabilityCommand,
   BatchGetImageCommand,
   CompleteLayerUploadCommand,
-  DescribeRegistryCommand,
   GetDownloadUrlForLayerCommand,
   InitiateLayerUploadCommand,
   PutImageCommand,
@@ -29,6 +28,7 @@ import { partitionOf } from '../../images/image-reference.js';
 import { ACCEPTED_MANIFEST_TYPES, isIndexMediaType } from '../../images/oci-index.js';
 import type { CopyResult, EcrLocation, EcrRestoreOps, ReplicationDestination } from '../../recovery/ports.js';
 import { isObject, parseObject } from './json-object.js';
+import { describeReplicationDestinations } from './ecr-replication.js';
 import { opsCall, type OpsCallContext } from './ops-call.js';
 
 /** Options of `SdkEcrRestoreOps`. */
@@ -42,6 +42,12 @@ export interface SdkEcrRestoreOpsOptions {
   timeoutMs?: number;
   /** Size of each `UploadLayerPart`. Default: the part size `InitiateLayerUpload` answers, else 20 MiB. */
   partBytes?: number;
+  /**
+   * Where a registry replicates to, asked with the credentials of the account that owns it (the
+   * image scan's, per target). Default: `DescribeRegistry` with this adapter's own clients, which
+   * sees only the recovery account's registry.
+   */
+  replication?: (registryId: string, region: string) => Promise<ReplicationDestination[]>;
 }
 
 /** Every operation `SdkEcrRestoreOps` can send, as IAM actions. */
@@ -106,24 +112,8 @@ export class SdkEcrRestoreOps implements EcrRestoreOps {
     }
   }
 
-  async replicationDestinations(registryId: string, region: string): Promise<ReplicationDestination[]> {
-    // DescribeRegistry takes no registry id: it describes the caller's own registry.
-    const out = await opsCall({ action: 'ecr:DescribeRegistry', resource: '*' }, () => this.client(region).send(new DescribeRegistryCommand({})));
-    // Another account's registry: its replication rules are not ours to see.
-    if (out.registryId !== registryId) return [];
-    const destinations: ReplicationDestination[] = [];
-    for (const rule of out.replicationConfiguration?.rules ?? []) {
-      const filters = rule.repositoryFilters ?? [];
-      const prefixes = filters.filter((f) => f.filterType === 'PREFIX_MATCH' && f.filter).map((f) => f.filter as string);
-      // Filters of a type Lifeboat does not know: an empty prefix list would claim every repository.
-      if (filters.length > 0 && prefixes.length === 0) continue;
-      for (const d of rule.destinations ?? []) {
-        if (!d.region || !d.registryId) continue;
-        if (d.region === region && d.registryId === registryId) continue;
-        destinations.push({ region: d.region, registryId: d.registryId, repositoryPrefixes: prefixes });
-      }
-    }
-    return destinations;
+  replicationDestinations(registryId: string, region: string): Promise<ReplicationDestination[]> {
+    return this.options.replication ? this.options.replication(registryId, region) : describeReplicationDestinations(this.client(region), registryId, region);
   }
 
   async copyImage(from: EcrLocation, to: EcrLocation, digest: string, options: { tag?: string; signal?: AbortSignal } = {}): Promise<CopyResult> {

@@ -2,7 +2,7 @@
  * `createScanDeps`: which SDK clients it builds, on which credentials, and the default target.
  * SDK clients are real; their `send` is mocked (aws-sdk-client-mock) and their configs captured.
  */
-import { DescribeImagesCommand, ECRClient, GetLifecyclePolicyCommand, LifecyclePolicyNotFoundException, type ECRClientConfig } from '@aws-sdk/client-ecr';
+import { DescribeImagesCommand, DescribeRegistryCommand, ECRClient, GetLifecyclePolicyCommand, LifecyclePolicyNotFoundException, type ECRClientConfig } from '@aws-sdk/client-ecr';
 import { DescribeServicesCommand, ECSClient, ListClustersCommand, ListServicesCommand, type ECSClientConfig } from '@aws-sdk/client-ecs';
 import { AssumeRoleCommand, ExpiredTokenException, GetCallerIdentityCommand, STSClient, type STSClientConfig } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -82,6 +82,22 @@ describe('createScanDeps', () => {
       { region: 'eu-west-1', maxAttempts: 1, role: 'undefined' },
     ]);
     expect(configs.ecr[0]?.credentials).toBe(configs.ecs[0]?.credentials);
+    deps.destroy();
+  });
+
+  it('reads a registry’s replication with the credentials of the target that owns it (ECR describes only the caller’s registry)', async () => {
+    ecrMock.on(DescribeRegistryCommand).resolves({
+      registryId: '111111111111',
+      replicationConfiguration: { rules: [{ destinations: [{ region: 'us-west-2', registryId: '111111111111' }], repositoryFilters: [{ filter: 'payments', filterType: 'PREFIX_MATCH' }] }] },
+    });
+    const deps = createScanDeps(settings, { clock: new ManualClock(Date.UTC(2026, 0, 31, 12)), logger: silentLogger, clients: factories });
+    expect(await deps.replicationDestinations('111111111111', 'eu-west-1')).toEqual([{ region: 'us-west-2', registryId: '111111111111', repositoryPrefixes: ['payments'] }]);
+    // The prod role's client (shared with the reader of that registry), not Lifeboat's own credentials.
+    expect(configs.ecr.map((c) => ({ region: c.region, role: typeof c.credentials }))).toEqual([{ region: 'eu-west-1', role: 'function' }]);
+    expect(deps.ecrFor('111111111111', 'eu-west-1')).toBeDefined();
+    expect(configs.ecr).toHaveLength(1);
+    // A registry the credentials do not own: its rules are not visible, so none are claimed.
+    expect(await deps.replicationDestinations('333333333333', 'eu-west-1')).toEqual([]);
     deps.destroy();
   });
 
