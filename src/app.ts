@@ -210,7 +210,7 @@ export function buildApp(options: AppOptions): LifeboatApp {
   if (consoleSurface) surfaces.console = consoleSurface;
 
   // Recovery commands note what they did on the open incidents of their target.
-  const handlers: JobHandlers = withIncidentNotes(options.handlers ?? { ...aws?.handlers, heartbeats: createHeartbeatsJobHandler(heartbeatMonitor, clock) }, ['rebuild', 'redeploy', 'scale'], {
+  const handlers: JobHandlers = withIncidentNotes(options.handlers ?? { ...aws?.handlers, heartbeats: createHeartbeatsJobHandler(heartbeatMonitor, clock) }, ['rebuild', 'redeploy', 'scale', 'restore'], {
     store: incidentStore,
     logger,
   });

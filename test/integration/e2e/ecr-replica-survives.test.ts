@@ -71,7 +71,10 @@ describe('e2e: ecr-replica-survives (the replica Region kept what the lifecycle 
     // The service runs the very digest it pinned before the expiry.
     expect(pinnedOf()).toBe(pinned);
 
-    const timeline = (await timelineOf(second, incident)).map((e) => e.text).filter((t) => t.includes(runId));
+    const all = (await timelineOf(second, incident)).map((e) => e.text);
+    // The restore job itself is on the incident's timeline, with its outcome.
+    expect(all.some((t) => /^restore payments-api@sha256:[a-f0-9]{64} \(job .*\): Restored payments-api@sha256:[a-f0-9]{12}… from the us-west-2 replica/.test(t))).toBe(true);
+    const timeline = all.filter((t) => t.includes(runId));
     expect(timeline.filter((t) => /step 3 "Restore the exact digest" started: restore payments-api@sha256:/.test(t))).toHaveLength(1);
     expect(timeline.at(-1)).toMatch(/: completed$/);
   });
