@@ -175,7 +175,7 @@ export function buildApp(options: AppOptions): LifeboatApp {
   const surfaces: Partial<Record<SurfaceName, ChatSurface>> = {};
 
   const escalationStore = new RedisEscalationStore(producer, { prefix: `${prefix}:esc` });
-  const timers = new BullTimerScheduler({ connection: producer, logger, prefix });
+  const timers = new BullTimerScheduler({ connection: producer, logger, prefix, clock });
   const runbookStore = new RedisRunbookStore(producer, { prefix: `${prefix}:runbook:` });
   const heartbeatMonitor = new HeartbeatMonitor({ heartbeats: config.escalation.heartbeats, store: escalationStore, sink: alertSink, clock, logger: logger.child({ component: 'heartbeats' }), metrics, checkEveryMs: config.escalation.heartbeatCheckSeconds * 1000 });
   const synthetics = new SyntheticChecks({ checks: config.escalation.synthetics, store: escalationStore, sink: alertSink, fetch: globalThis.fetch, clock, logger: logger.child({ component: 'synthetics' }), metrics });
@@ -410,6 +410,7 @@ export function buildApp(options: AppOptions): LifeboatApp {
   let worker: JobWorker | undefined;
   let timerRedis: ReturnType<typeof createRedisClient> | undefined;
   let timerWorker: TimerWorker | undefined;
+  let simulatedTimers: ReturnType<typeof setInterval> | undefined;
 
   const app: LifeboatApp = {
     router,
@@ -430,6 +431,13 @@ export function buildApp(options: AppOptions): LifeboatApp {
         timerRedis = createRedisClient(options.redisUrl, { role: 'worker', logger, connectionName: 'lifeboat-timers' });
         timerWorker = new TimerWorker({ connection: timerRedis, prefix, logger, handler: createTimerHandler([escalationEngine, heartbeatMonitor, synthetics, imageGuard], logger) });
         await timerWorker.start();
+        // A drill's clock runs ahead of real time: fire escalation timers when *its* time comes.
+        if (world.kind === 'drill') {
+          simulatedTimers = setInterval(() => {
+            timers.promoteDue(clock.now()).catch((err: unknown) => logger.warn({ err }, 'could not fire due drill timers; the next tick tries again'));
+          }, 1000);
+          simulatedTimers.unref();
+        }
       }
       if (health.ok && options.serveHttp) {
         // Repeating timers (sweep, heartbeat checks, probes) are upserted by id: once across processes.
@@ -456,6 +464,7 @@ export function buildApp(options: AppOptions): LifeboatApp {
       await slackApp?.stop();
       await runbooks.engine.close();
       await outcomes.close();
+      clearInterval(simulatedTimers);
       await timerWorker?.close();
       await worker?.close();
       await timers.close();

@@ -126,7 +126,29 @@ export class BullTimerScheduler implements TimerScheduler {
 
   /** How long the oldest due timer has waited for a worker, in seconds (0 when none is waiting). */
   async lagSeconds(): Promise<number> {
-    return queueLagSeconds(this.redis, this.location, this.clock.now());
+    // BullMQ stamps jobs with real time, whatever clock turns due times into delays.
+    return queueLagSeconds(this.redis, this.location, Date.now());
+  }
+
+  /**
+   * Fire now every one-shot timer due by `now` on this scheduler's clock. For a simulated clock
+   * that runs ahead of real time (a drill fast-forwards hours, then runs 10× faster): BullMQ waits
+   * in real time, so without this an escalation due in simulated minutes would wait real hours.
+   * Looks at the `limit` soonest delayed timers. Answers how many it fired.
+   */
+  async promoteDue(now: number, limit = 500): Promise<number> {
+    let promoted = 0;
+    for (const job of await this.queue.getDelayed(0, limit - 1)) {
+      // Repeating timers (dueAt -1) keep their real-time rhythm.
+      if (job.data.dueAt < 0 || job.data.dueAt > now) continue;
+      try {
+        await job.promote();
+        promoted++;
+      } catch {
+        // Cancelled or taken meanwhile: nothing to fire.
+      }
+    }
+    return promoted;
   }
 
   /** Closes the BullMQ queue; the Redis client belongs to the caller. */

@@ -2,7 +2,9 @@ import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RedisEscalationStore } from '../../../src/adapters/redis/redis-escalation-store.js';
 import type { EscalationState, FiredTimer } from '../../../src/escalation/ports.js';
-import { queueLagSeconds, timerJobId } from '../../../src/jobs/timers.js';
+import { BullTimerScheduler, queueLagSeconds, timerJobId } from '../../../src/jobs/timers.js';
+import { ManualClock } from '../../../src/core/clock.js';
+import { silentLogger } from '../../../src/core/logger.js';
 import { testPrefix, testRedis } from '../../support/redis.js';
 import { until } from '../../support/wait.js';
 import { dropKeys, timerProcess, type TimerProcess } from './support.js';
@@ -53,6 +55,34 @@ describe('BullTimerScheduler + TimerWorker', () => {
     expect(t!.firedAt - dueAt).toBeGreaterThanOrEqual(0);
     expect(t!.firedAt - dueAt).toBeLessThan(500);
     expect(timerJobId('esc:inc-abc234:0:1')).toBe('esc.inc-abc234.0.1');
+  });
+
+  it('fires the one-shot timers due on a simulated clock that runs ahead of real time (drills), and only those', async () => {
+    const prefix = fresh('timers');
+    const fired: string[] = [];
+    const p = await start(prefix, (t) => {
+      fired.push(t.id);
+      return Promise.resolve();
+    });
+    const clock = new ManualClock(Date.UTC(2026, 10, 22, 9, 14));
+    const drillTimers = new BullTimerScheduler({ connection: p.producer, logger: silentLogger, prefix, clock });
+    try {
+      // Due in 5 and 30 simulated minutes: BullMQ alone would wait that long in real time.
+      await drillTimers.schedule('esc:inc-sim:0:1', clock.now() + 5 * 60_000, { kind: 'escalation-step', incidentId: 'inc-sim', step: 0, generation: 1 });
+      await drillTimers.schedule('esc:inc-sim:1:1', clock.now() + 30 * 60_000, { kind: 'escalation-step', incidentId: 'inc-sim', step: 1, generation: 1 });
+      await drillTimers.scheduleRepeating('sweep', 60_000, { kind: 'escalation-sweep' });
+      expect(await drillTimers.promoteDue(clock.now())).toBe(0);
+      clock.advance(10 * 60_000); // `drill advance 10m`
+      expect(await drillTimers.promoteDue(clock.now())).toBe(1);
+      await until(() => fired.includes('esc:inc-sim:0:1'), 'the due timer');
+      await new Promise((r) => setTimeout(r, 200));
+      // (A repeating timer runs once when it is set up, then on real time: promoteDue leaves it alone.)
+      expect(fired.filter((id) => id !== 'sweep')).toEqual(['esc:inc-sim:0:1']);
+      expect(await drillTimers.counts()).toMatchObject({ delayed: 2 }); // step 1, and the repeating sweep's next run
+    } finally {
+      await drillTimers.cancelRepeating('sweep');
+      await drillTimers.close();
+    }
   });
 
   it('cancels a pending timer; a fired id can be scheduled again', async () => {
