@@ -5,14 +5,15 @@
  */
 import { DescribeRegistryCommand, type ECRClient } from '@aws-sdk/client-ecr';
 import type { ReplicationDestination } from '../../recovery/ports.js';
-import { opsCall } from './ops-call.js';
+import { awsCall } from './sdk-call.js';
 
 /** Every operation this sends, as IAM actions. */
 export const ECR_REPLICATION_ACTIONS = ['ecr:DescribeRegistry'] as const;
 
 /** Where `registryId`'s registry in `region` replicates to; [] when `client` belongs to another account. */
 export async function describeReplicationDestinations(client: ECRClient, registryId: string, region: string): Promise<ReplicationDestination[]> {
-  const out = await opsCall({ action: 'ecr:DescribeRegistry', resource: '*' }, () => client.send(new DescribeRegistryCommand({})));
+  // A read of the image check: a denial names the read-only policy, which grants it.
+  const out = await awsCall({ action: 'ecr:DescribeRegistry', resource: '*' }, () => client.send(new DescribeRegistryCommand({})));
   // Another account's registry: its replication rules are not ours to see.
   if (out.registryId !== registryId) return [];
   const destinations: ReplicationDestination[] = [];

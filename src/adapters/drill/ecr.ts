@@ -297,10 +297,8 @@ export class DrillEcr implements PullSource {
     const existing = repo.images.get(manifest.digest);
     if (existing) {
       if (tag === undefined || existing.tags.includes(tag)) return { put: false };
-      this.untag(repo, tag);
-      existing.tags.push(tag);
-      this.imageAction('PUSH', repository, existing.digest, tag);
-      this.replicate(repository, [manifestOf(existing)], tag);
+      // The same operation as tagging: the replica gets the children too.
+      this.tagImage(repository, existing.digest, tag);
       return { put: false };
     }
     if (tag !== undefined) this.untag(repo, tag);

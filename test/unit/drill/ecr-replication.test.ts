@@ -47,6 +47,21 @@ describe('simulated ECR cross-Region replication', () => {
     expect(repo.arn).toBe(`arn:aws:ecr:us-west-2:${ACCOUNT}:repository/payments-api`);
   });
 
+  it('re-tagging an index by PutImage of the same manifest replicates its children too, like a tag push', async () => {
+    const a = new DrillAccount({ clock: clockAt(), seed: 'replication-test' });
+    a.ecr.createRepository('payments-api');
+    // Pushed before replication existed: the replica has nothing of it.
+    const pushed = a.ecr.push('payments-api', { platforms: [AMD64, ARM64], seed: 'p1' }, { tag: 'v1' });
+    const replica = a.replicateEcr('us-west-2', ['payments']);
+    const index = a.ecr.repositories.get('payments-api')!.images.get(pushed.digest)!;
+    a.ecr.putImage('payments-api', { digest: index.digest, body: index.body, mediaType: index.mediaType, childDigests: index.childDigests ?? [], size: index.size }, { tag: 'v1-restored' });
+
+    await a.scheduler.advanceTo(T0 + ECR_REPLICATION_DELAY_MS);
+    const repo = replica.repositories.get('payments-api')!;
+    expect([...repo.images.keys()].sort()).toEqual([...pushed.image.others, pushed.image.top].map((m) => m.digest).sort());
+    expect(replica.resolveTag('payments-api', 'v1-restored')).toBe(pushed.digest);
+  });
+
   it('records an ECR Replication Action per manifest in the replica Region, which Lifeboat’s us-east-1 rules do not deliver', async () => {
     const { a } = replicated();
     const pushed = a.ecr.push('payments-api', { platforms: [AMD64], index: false, seed: 'p1' }, { tag: 'v1' });
