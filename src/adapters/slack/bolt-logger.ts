@@ -12,10 +12,12 @@ export function boltLogger(logger: Logger): BoltLogger {
   const forward = (write: (obj: object | string, msg?: string) => void) => {
     return (...parts: unknown[]) => {
       const errors = parts.filter((p): p is Error => p instanceof Error);
-      const text = parts
-        .filter((p) => !(p instanceof Error))
-        .map((p) => (typeof p === 'string' ? p : safeJson(p)))
-        .join(' ');
+      const text = redactCredentials(
+        parts
+          .filter((p) => !(p instanceof Error))
+          .map((p) => (typeof p === 'string' ? p : safeJson(p)))
+          .join(' '),
+      );
       if (errors[0]) write({ err: errors[0] }, text);
       else write(text);
     };
@@ -31,6 +33,14 @@ export function boltLogger(logger: Logger): BoltLogger {
     getLevel: () => level,
     setName: () => {},
   };
+}
+
+/**
+ * Bolt's debug lines quote Web API answers: `apps.connections.open` returns the Socket Mode URL,
+ * whose `ticket` lets anyone open the app's socket. Tokens, if a library ever quotes one, too.
+ */
+export function redactCredentials(text: string): string {
+  return text.replace(/([?&]ticket=)[^&"'\s]+/g, '$1[redacted]').replace(/\bxox[a-z]-[A-Za-z0-9-]+|\bxapp-[A-Za-z0-9-]+/g, '[redacted token]');
 }
 
 function safeJson(value: unknown): string {

@@ -215,10 +215,13 @@ describe('Lifeboat app in Slack Socket Mode (real Bolt SocketModeReceiver, real 
     const opensBefore = slack.opens.length;
     stopped = true;
     await app?.stop();
-    await slack.waitUntilNoConnection();
+    // stop() waits for the close: once it returns, the server has seen the socket go.
+    expect(slack.openConnections).toBe(0);
     expect(slack.closes.at(-1)).toMatchObject({ connection: 2, code: 1000 });
+    // Longer than the client's reconnect delay (5 s after a drop): still no new connection.
+    await new Promise((r) => setTimeout(r, 5_500));
     expect(slack.opens).toHaveLength(opensBefore);
-  });
+  }, 15_000);
 
   it('sends the app token only to apps.connections.open and never writes a token to the log, even at debug level', async () => {
     expect(slack.opens.length).toBeGreaterThanOrEqual(2);
@@ -237,6 +240,9 @@ describe('Lifeboat app in Slack Socket Mode (real Bolt SocketModeReceiver, real 
     expect(log).not.toContain(APP_TOKEN);
     expect(log).not.toContain(APP_TOKEN.slice('xapp-'.length));
     expect(log).not.toContain(BOT_TOKEN);
+    // The WebSocket URL's ticket opens the app's socket for anyone who has it: never logged either.
+    expect(log).toContain('ticket=[redacted]');
+    expect(log).not.toMatch(/ticket=(?!\[redacted\])/);
   });
 
   function posts(channel: string): RecordedCall[] {
