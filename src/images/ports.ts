@@ -201,7 +201,10 @@ export interface DigestLocation {
  * configured other registry or repository (recovery builds it; `restore` copies from there).
  * Answers undefined when no copy is known; never throws for lookups that fail (they are skipped).
  */
-export type DigestCopyFinder = (missing: DigestLocation, digest: string, signal?: AbortSignal) => Promise<DigestLocation | undefined>;
+export type DigestCopyFinder = (missing: DigestLocation, digest: string, signal?: AbortSignal, read?: BudgetedRead) => Promise<DigestLocation | undefined>;
+
+/** Runs one AWS read under the caller's rate limiter with retries (a throttled read is retried, not "absent"). */
+export type BudgetedRead = <T>(action: string, fn: () => Promise<T>) => Promise<T>;
 
 // ── OCI registries ──────────────────────────────────────────────────────────────────────────
 

@@ -19,7 +19,7 @@ import { comparePreview, previewSentence, runLifecyclePreview, type PreviewOutco
 import type { LifecyclePolicy } from './lifecycle/policy.js';
 import { isIndexMediaType, type ImageIndex } from './oci-index.js';
 import { formatPlatform, type Platform } from './platform.js';
-import type { DigestCopyFinder, DigestLocation, EcrReader, EcsServiceRevision, EcsTaskDefinition, ImmutableCache, RegistryClient } from './ports.js';
+import type { BudgetedRead, DigestCopyFinder, DigestLocation, EcrReader, EcsServiceRevision, EcsTaskDefinition, ImmutableCache, RegistryClient } from './ports.js';
 import { gatherRegistryRepository, type RegistryRepositoryRequest } from './registry-gather.js';
 import { checkRegistryRetention, type InUseIndex } from './registry-retention.js';
 import type { RepositorySnapshot } from './repository-snapshot.js';
@@ -256,7 +256,7 @@ export async function runImageScan(deps: ScanDeps, options: ScanOptions = {}): P
   }
 
   // 4a. A missing ECR digest may still be somewhere else (a replica Region): restore beats rebuild.
-  if (deps.findCopy) await findCopies(uses, deps.findCopy, options.signal);
+  if (deps.findCopy) await findCopies(uses, deps.findCopy, (key) => budgetFor('ecr', key), options.signal);
   options.signal?.throwIfAborted();
 
   // 4b. Retention on other registries: notes about in-use multi-arch images (children missing or untagged).
@@ -457,7 +457,7 @@ const COPYABLE: ReadonlySet<string> = new Set(['pinned-digest-gone', 'image-not-
 const COPY_LOOKUPS_IN_FLIGHT = 4;
 
 /** Look up a copy of each distinct missing ECR digest once, and note it on the availability. */
-async function findCopies(uses: readonly Use[], findCopy: DigestCopyFinder, signal: AbortSignal | undefined): Promise<void> {
+async function findCopies(uses: readonly Use[], findCopy: DigestCopyFinder, budget: (key: string) => CallBudget, signal: AbortSignal | undefined): Promise<void> {
   const lookups = new Map<string, { missing: DigestLocation; digest: string; uses: { use: Use; a: Availability }[] }>();
   for (const use of uses) {
     const a = use.availability;
@@ -475,7 +475,9 @@ async function findCopies(uses: readonly Use[], findCopy: DigestCopyFinder, sign
   const worker = async (): Promise<void> => {
     for (let next = queue.shift(); next; next = queue.shift()) {
       const { missing, digest } = next;
-      const at = await findCopy(missing, digest, signal).catch(() => undefined);
+      // Under the scan's ECR budget for the registry: throttling during a fleet-wide outage is retried, not read as "no copy".
+      const read: BudgetedRead = (action, fn) => budget(`${missing.registryId}:${missing.region}`).run(action, fn, signal);
+      const at = await findCopy(missing, digest, signal, read).catch(() => undefined);
       if (!at) continue;
       const where = at.registryId !== missing.registryId ? `registry ${at.registryId} (${at.region})` : at.region !== missing.region ? `the ${at.region} replica` : `repo ${at.repository}`;
       for (const { use, a } of next.uses) {

@@ -9,12 +9,12 @@
  */
 import type { Clock } from '../core/clock.js';
 import { userFacingMessage } from '../core/errors.js';
-import type { DigestCopyFinder, EcrReader } from '../images/ports.js';
+import type { BudgetedRead, DigestCopyFinder, EcrReader } from '../images/ports.js';
 import type { EcrLocation, EcrRestoreOps, ReplicationDestination } from './ports.js';
 import type { RestoreSettings } from './settings.js';
 
 /** Runs one AWS read: a caller passes its rate limiter with retries (a throttled lookup is not "no copy"). */
-export type ReadCall = <T>(action: string, fn: () => Promise<T>) => Promise<T>;
+export type ReadCall = BudgetedRead;
 
 const direct: ReadCall = (_action, fn) => fn();
 
@@ -104,11 +104,11 @@ export function createDigestCopyFinder(deps: CopySourceDeps): DigestCopyFinder {
     }
     return entry.destinations;
   };
-  return async (missing, digest, signal) => {
-    const { candidates } = await copyCandidates(deps, missing, destinations);
+  return async (missing, digest, signal, read = direct) => {
+    const { candidates } = await copyCandidates(deps, missing, (id, region) => read('ecr:DescribeRegistry', () => destinations(id, region)));
     for (const at of candidates) {
       signal?.throwIfAborted();
-      if ((await lookAt(deps, at, digest)).state === 'active') return at;
+      if ((await lookAt(deps, at, digest, read)).state === 'active') return at;
     }
     return undefined;
   };

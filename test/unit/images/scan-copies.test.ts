@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { LifeboatError } from '../../../src/core/errors.js';
 import type { DigestLocation } from '../../../src/images/ports.js';
 import { runImageScan } from '../../../src/images/scan.js';
 import { FakeEcr, FakeEcs } from './support/fakes.js';
@@ -62,6 +63,21 @@ describe('image scan: copies of missing digests', () => {
     );
     const billing = report.services.find((s) => s.service === 'billing');
     expect(billing?.findings[0]?.next).toBe(`restore 222222222222.dkr.ecr.us-east-1.amazonaws.com/billing@${dig(8)}`);
+  });
+
+  it('looks for copies under the scan’s ECR budget: a throttled lookup is retried, not read as "no copy"', async () => {
+    const { ecs, ecr } = fleet();
+    let attempts = 0;
+    const report = await runImageScan(
+      scanDeps(ecs, ecr, {
+        findCopy: (missing, digest, _signal, read) => {
+          if (!read || digest !== dig(1)) return Promise.resolve(undefined);
+          return read('ecr:DescribeImages', () => (++attempts === 1 ? Promise.reject(new LifeboatError('AWS_THROTTLED', 'ECR is throttling Lifeboat')) : Promise.resolve(REPLICA)));
+        },
+      }),
+    );
+    expect(attempts).toBe(2);
+    expect(report.services.find((s) => s.service === 'api')?.findings[0]?.next).toBe(`restore api@${dig(1)}`);
   });
 
   it('treats a failing lookup as no copy: the scan still answers, with rebuild or redeploy', async () => {
