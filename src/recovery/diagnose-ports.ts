@@ -74,14 +74,23 @@ export interface ServiceAuditReader {
   taskDefinition(arn: string): Promise<AuditTaskDefinition>;
   /** The service's running tasks and those stopped in the last hour, newest first (at most 100). */
   recentTasks(cluster: string, service: string): Promise<AuditTask[]>;
-  /** Does the CloudWatch Logs log group exist? */
-  logGroupExists(group: string): Promise<Answer<boolean>>;
-  /** Does the role allow `action` (on `resource`, when given)? */
+  /**
+   * Does the CloudWatch Logs log group exist in `region` (the container's `awslogs-region`; the
+   * reader's own Region when undefined)?
+   */
+  logGroupExists(group: string, region: string | undefined): Promise<Answer<boolean>>;
+  /**
+   * Does the role allow `action` (on `resource`, the final ARN IAM authorises, when given)? A
+   * denial a resource policy may override (an ECR repository's, a secret's) answers `unknown`.
+   */
   roleAllows(roleArn: string, action: string, resource?: string): Promise<Answer<boolean>>;
   /** Application Auto Scaling target of the service (undefined: none registered). */
   scalableTarget(cluster: string, service: string): Promise<Answer<ScalableTargetState | undefined>>;
-  /** Lines the app wrote to `group` that contain `pattern` (newest last, at most `limit`). */
-  appLogLines(group: string, pattern: string, limit: number): Promise<Answer<string[]>>;
+  /**
+   * The most recent lines the app wrote to `group` in `region` (as for `logGroupExists`) that
+   * contain `pattern`: newest last, at most `limit`.
+   */
+  appLogLines(group: string, region: string | undefined, pattern: string, limit: number): Promise<Answer<string[]>>;
   /** Can the service's tasks pull each image of the task definition? */
   images(cluster: string, service: string, taskDefinition: AuditTaskDefinition): Promise<Answer<AuditImage[]>>;
 }

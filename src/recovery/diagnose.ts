@@ -58,12 +58,17 @@ export interface AuditFacts {
   service: AuditService;
   taskDefinition: AuditTaskDefinition;
   tasks: AuditTask[];
-  /** awslogs group → exists. */
+  /** `logGroupKey(group, region)` of each awslogs group → exists. */
   logGroups: Record<string, Answer<boolean>>;
   /** Execution-role permissions the agent needs (and whether the task role holds them instead). */
   permissions: PermissionFact[];
   /** AccessDenied lines from stopped tasks and the app's log. */
   accessDenied: string[];
+  /**
+   * `logGroupKey` of each existing log group → the AccessDenied search of the app's log in it. An
+   * unknown answer means the app's own denials could not be looked for there.
+   */
+  appLogs: Record<string, Answer<string[]>>;
   /** Start-up times seen in the app's log (`started in 95.0 s`). */
   loggedStartupSeconds: number[];
   scalableTarget: Answer<ScalableTargetState | undefined>;
@@ -109,33 +114,72 @@ export async function gatherAuditFacts(audit: ServiceAuditReader, cluster: strin
     audit.recentTasks(cluster, name),
     audit.scalableTarget(cluster, name),
   ]);
-  const groups = [...new Set(taskDefinition.containers.flatMap((c) => (c.logConfiguration?.logDriver === 'awslogs' && c.logConfiguration.options['awslogs-group'] ? [c.logConfiguration.options['awslogs-group']] : [])))];
+  const groups = awslogsGroups(taskDefinition);
   const logGroups: Record<string, Answer<boolean>> = {};
-  for (const g of groups) logGroups[g] = await audit.logGroupExists(g);
+  for (const g of groups) logGroups[g.key] = await audit.logGroupExists(g.group, g.region);
 
   const permissions: PermissionFact[] = [];
   for (const need of executionRoleNeeds(taskDefinition)) {
     const exec = taskDefinition.executionRoleArn;
     const allowed: Answer<boolean> = exec === undefined ? { known: true, value: false } : await audit.roleAllows(exec, need.action, need.resource);
     const fact: PermissionFact = { role: 'execution', ...need, allowed };
-    if (allowed.known && !allowed.value && taskDefinition.taskRoleArn !== undefined) fact.onOtherRole = await audit.roleAllows(taskDefinition.taskRoleArn, need.action, need.resource);
+    // Also when the answer is unknown (a resource policy may grant it): the task role holding it instead is the likelier mistake.
+    if (!(allowed.known && allowed.value) && taskDefinition.taskRoleArn !== undefined) fact.onOtherRole = await audit.roleAllows(taskDefinition.taskRoleArn, need.action, need.resource);
     permissions.push(fact);
   }
 
   const accessDenied = tasks.flatMap((t) => [t.stoppedReason, ...t.containers.map((c) => c.reason)]).filter((r): r is string => r !== undefined && /AccessDenied|not authorized to perform/.test(r));
   const loggedStartupSeconds: number[] = [];
+  const appLogs: Record<string, Answer<string[]>> = {};
   for (const g of groups) {
-    if (logGroups[g]?.known !== true || !logGroups[g].value) continue;
-    const denied = await audit.appLogLines(g, 'AccessDenied', 20);
+    const exists = logGroups[g.key];
+    if (exists?.known !== true || !exists.value) continue;
+    const denied = await audit.appLogLines(g.group, g.region, 'AccessDenied', 20);
+    appLogs[g.key] = denied;
     if (denied.known) accessDenied.push(...denied.value);
-    const started = await audit.appLogLines(g, 'started in', 20);
+    const started = await audit.appLogLines(g.group, g.region, 'started in', 20);
     if (started.known) for (const line of started.value) {
       const m = /started in (\d+(?:\.\d+)?) ?s\b/.exec(line);
       if (m?.[1]) loggedStartupSeconds.push(Number(m[1]));
     }
   }
   const images = await audit.images(cluster, name, taskDefinition);
-  return { service, taskDefinition, tasks, logGroups, permissions, accessDenied: [...new Set(accessDenied)], loggedStartupSeconds, scalableTarget, images };
+  return { service, taskDefinition, tasks, logGroups, permissions, accessDenied: [...new Set(accessDenied)], appLogs, loggedStartupSeconds, scalableTarget, images };
+}
+
+/** An awslogs log group a container writes to, in the Region it is in. */
+interface LogGroupRef {
+  group: string;
+  /** `awslogs-region`, else the task definition's Region; undefined when neither is known (the reader's own Region). */
+  region: string | undefined;
+  key: string;
+}
+
+/**
+ * The key of `AuditFacts.logGroups` and `appLogs`, readable as is: `/ecs/api (eu-west-1)`. One name
+ * may be a group in two Regions; a group name has no spaces or parentheses.
+ */
+export function logGroupKey(group: string, region: string | undefined): string {
+  return region ? `${group} (${region})` : group;
+}
+
+/** The awslogs groups of the task definition, each once per Region. */
+function awslogsGroups(td: AuditTaskDefinition): LogGroupRef[] {
+  const home = parseArn(td.arn)?.region || undefined;
+  const refs = new Map<string, LogGroupRef>();
+  for (const c of td.containers) {
+    const log = c.logConfiguration;
+    const group = log?.options['awslogs-group'];
+    if (log?.logDriver !== 'awslogs' || !group) continue;
+    const region = awslogsRegion(log.options, home);
+    const key = logGroupKey(group, region);
+    refs.set(key, { group, region, key });
+  }
+  return [...refs.values()];
+}
+
+function awslogsRegion(options: Record<string, string>, home: string | undefined): string | undefined {
+  return options['awslogs-region'] || home;
 }
 
 /** A permission the ECS agent needs from the execution role, and why. */
@@ -287,6 +331,7 @@ function checkGracePeriod(facts: AuditFacts): Finding[] {
 
 function checkLogging(facts: AuditFacts): Finding[] {
   const td = facts.taskDefinition;
+  const home = parseArn(td.arn)?.region || undefined;
   const out: Finding[] = [];
   for (const c of td.containers) {
     const log = c.logConfiguration;
@@ -310,30 +355,34 @@ function checkLogging(facts: AuditFacts): Finding[] {
       out.push({ check: 'logging', status: 'problem', sentence: `Container ${c.name} uses awslogs without an awslogs-group: the task cannot start.`, fix: `set awslogs-group (e.g. /ecs/${td.family}) in ${c.name}'s logConfiguration.` });
       continue;
     }
-    const exists = facts.logGroups[group] ?? { known: false, why: 'not asked' };
+    const region = awslogsRegion(log.options, home);
+    // A group in another Region than the task's is named with it, and created there.
+    const where = region !== undefined && region !== home ? ` (${region})` : '';
+    const inRegion = where !== '' ? ` --region ${region}` : '';
+    const exists = facts.logGroups[logGroupKey(group, region)] ?? { known: false, why: 'not asked' };
     if (!exists.known) {
-      out.push({ check: 'logging', status: 'unknown', sentence: `Container ${c.name} logs to ${group}; whether it exists is unknown: ${exists.why}`, fix: `check that log group ${group} exists (logs:DescribeLogGroups).` });
+      out.push({ check: 'logging', status: 'unknown', sentence: `Container ${c.name} logs to ${group}${where}; whether it exists is unknown: ${exists.why}`, fix: `check that log group ${group} exists (logs:DescribeLogGroups).` });
     } else if (exists.value) {
-      out.push({ check: 'logging', status: 'ok', sentence: `Container ${c.name} logs to ${group}, which exists.`, fix: '' });
+      out.push({ check: 'logging', status: 'ok', sentence: `Container ${c.name} logs to ${group}${where}, which exists.`, fix: '' });
     } else if (log.options['awslogs-create-group'] === 'true') {
       // Log group names have no `:`, so the group's ARN names it between `:log-group:` and `:`.
       const create = facts.permissions.find((p) => p.action === 'logs:CreateLogGroup' && (p.resource === undefined || p.resource.includes(`:log-group:${group}:`)));
       if (create?.allowed.known === true && create.allowed.value) {
-        out.push({ check: 'logging', status: 'ok', sentence: `Log group ${group} does not exist yet; the agent creates it (awslogs-create-group, and the execution role allows logs:CreateLogGroup).`, fix: '' });
+        out.push({ check: 'logging', status: 'ok', sentence: `Log group ${group}${where} does not exist yet; the agent creates it (awslogs-create-group, and the execution role allows logs:CreateLogGroup).`, fix: '' });
       } else {
         out.push({
           check: 'logging',
           status: 'problem',
-          sentence: `Log group ${group} does not exist and the execution role ${create?.allowed.known === false ? 'may not' : 'cannot'} create it (logs:CreateLogGroup), although awslogs-create-group is true.`,
-          fix: `create it (aws logs create-log-group --log-group-name ${group}) or allow logs:CreateLogGroup on the execution role.`,
+          sentence: `Log group ${group}${where} does not exist and the execution role ${create?.allowed.known === false ? 'may not' : 'cannot'} create it (logs:CreateLogGroup), although awslogs-create-group is true.`,
+          fix: `create it (aws logs create-log-group --log-group-name ${group}${inRegion}) or allow logs:CreateLogGroup on the execution role.`,
         });
       }
     } else {
       out.push({
         check: 'logging',
         status: 'problem',
-        sentence: `Log group ${group} of container ${c.name} does not exist: every task fails with ResourceInitializationError before it starts, and leaves no log.`,
-        fix: `create it (aws logs create-log-group --log-group-name ${group}), or set awslogs-create-group to true and allow logs:CreateLogGroup on the execution role.`,
+        sentence: `Log group ${group}${where} of container ${c.name} does not exist: every task fails with ResourceInitializationError before it starts, and leaves no log.`,
+        fix: `create it (aws logs create-log-group --log-group-name ${group}${inRegion}), or set awslogs-create-group to true and allow logs:CreateLogGroup on the execution role.`,
       });
     }
   }
@@ -373,14 +422,17 @@ function checkRoles(facts: AuditFacts): Finding[] {
         fix: `allow ${p.action}${on} on the execution role ${exec ?? ''}${onTask ? ' (the task role needs it only if the app itself calls it)' : ''}.`,
       });
     }
-    const unknown = facts.permissions.filter((p) => !p.allowed.known);
-    if (unknown.length > 0) {
-      const first = unknown[0]?.allowed;
+    // One finding per reason: "Lifeboat may not simulate" and "unless the secret's policy grants it" need different checks.
+    const unknownBy = new Map<string, PermissionFact[]>();
+    for (const p of facts.permissions) if (!p.allowed.known) unknownBy.set(p.allowed.why, [...(unknownBy.get(p.allowed.why) ?? []), p]);
+    for (const [why, of] of unknownBy) {
+      const actions = [...new Set(of.map((p) => p.action))].join(', ');
+      const onTask = of.filter((p) => p.onOtherRole?.known === true && p.onOtherRole.value).map((p) => p.action);
       out.push({
         check: 'roles',
         status: 'unknown',
-        sentence: `Whether the execution role ${exec ?? ''} allows ${[...new Set(unknown.map((p) => p.action))].join(', ')} is unknown${first && !first.known ? `: ${first.why}` : ''}`,
-        fix: `check the execution role's policies for ${[...new Set(unknown.map((p) => p.action))].join(', ')}.`,
+        sentence: `Whether the execution role ${exec ?? ''} allows ${actions} is unknown: ${why}${onTask.length > 0 ? ` The task role ${task ?? ''} does allow ${[...new Set(onTask)].join(', ')}: the ECS agent uses the execution role.` : ''}`,
+        fix: `check the execution role's policies for ${actions}${onTask.length > 0 ? `, and allow ${[...new Set(onTask)].join(', ')} on it unless the resource's policy already grants it` : ''}.`,
       });
     }
   }
@@ -398,6 +450,17 @@ function checkRoles(facts: AuditFacts): Finding[] {
       status: 'problem',
       sentence: principal === task ? `The app is denied ${action} with its task role ${task}: it exits once it runs.` : `The app is denied ${action} as ${principal}.`,
       fix: `allow ${action} on the task role ${principal === task ? task : (task ?? '(set taskRoleArn)')} — not on the execution role.`,
+    });
+  }
+  // "No AccessDenied seen" holds only where the app's log could be searched.
+  const unread = Object.entries(facts.appLogs).flatMap(([key, a]) => (a.known ? [] : [{ group: key, why: a.why }]));
+  if (unread.length > 0) {
+    const groups = unread.map((u) => u.group).join(', ');
+    out.push({
+      check: 'roles',
+      status: 'unknown',
+      sentence: `Whether the app is denied anything${task !== undefined ? ` with its task role ${task}` : ''} is unknown: its log ${groups} could not be searched for AccessDenied: ${unread[0]?.why ?? ''}`,
+      fix: `search the log for AccessDenied yourself, or let Lifeboat read it (logs:FilterLogEvents, deploy/iam/lifeboat-diagnose.json).`,
     });
   }
   if (out.length === 0) {
@@ -489,11 +552,16 @@ function joinCheck(findings: readonly Finding[], check: AuditCheck): string {
   return shown.map(findingText).join(' ');
 }
 
-/** The job's outputs (`STEP_OUTPUTS.diagnose`): healthy means no problem (unknowns are listed, not counted). */
+/**
+ * The job's outputs (`STEP_OUTPUTS.diagnose`). Healthy means no problem and no check left undone: an
+ * `unknown` (a log Lifeboat could not read, a role it could not simulate) may hide the very problem
+ * the audit looks for. Images are the exception: they are `check images`' job (the runbook's next
+ * step), and over the SDK this audit never reads them.
+ */
 export function diagnoseOutputs(findings: readonly Finding[]): DiagnoseOutputs {
   const notOk = findings.filter((f) => f.status !== 'ok');
   return {
-    healthy: !findings.some((f) => f.status === 'problem'),
+    healthy: !findings.some((f) => f.status === 'problem' || (f.status === 'unknown' && f.check !== 'image')),
     findings: notOk.map(findingText),
     gracePeriod: joinCheck(findings, 'grace-period'),
     logging: joinCheck(findings, 'logging'),

@@ -53,7 +53,7 @@ export const STEP_OUTPUTS: Readonly<Record<string, Readonly<Record<string, strin
     originalCount: 'the desired count recorded before the first change',
   },
   diagnose: {
-    healthy: 'true when no misconfiguration was found',
+    healthy: 'true when no misconfiguration was found and every check could be done (an unreadable log or an unanswerable role question counts against it; image availability is `check images`\' job)',
     findings: 'one sentence per finding, each with its fix',
     gracePeriod: 'the health-check grace period against the observed start-up time, with the fix when it is too short',
     logging: 'the log driver and whether its log group exists, with the fix',

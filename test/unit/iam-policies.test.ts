@@ -14,9 +14,10 @@ const ROOT = resolve(import.meta.dirname, '../..');
 const AWS_ADAPTERS = join(ROOT, 'src/adapters/aws');
 
 /** Which policy grants an action, and to whom it is attached (deploy/iam/README.md). */
-type PolicyName = 'read-only' | 'recovery' | 'intake-sqs' | 'assume-targets';
+type PolicyName = 'read-only' | 'diagnose' | 'recovery' | 'intake-sqs' | 'assume-targets';
 const POLICY_FILES: Record<PolicyName, string> = {
   'read-only': 'deploy/iam/lifeboat-read-only.json',
+  diagnose: 'deploy/iam/lifeboat-diagnose.json',
   recovery: 'deploy/iam/lifeboat-recovery.json',
   'intake-sqs': 'deploy/iam/lifeboat-intake-sqs.json',
   'assume-targets': 'deploy/iam/lifeboat-assume-targets.json',
@@ -57,10 +58,11 @@ const COMMANDS: Record<string, Mapping> = {
   // A dry run: IAM files it under Write, but it changes nothing the policy or the images see.
   '@aws-sdk/client-ecr StartLifecyclePolicyPreviewCommand': { action: 'ecr:StartLifecyclePolicyPreview', policy: 'read-only' },
   '@aws-sdk/client-ecr GetLifecyclePolicyPreviewCommand': { action: 'ecr:GetLifecyclePolicyPreview', policy: 'read-only' },
-  // diagnose (SdkServiceAudit, SdkAuditLogs): log groups, the app's log, what the task's roles allow
-  '@aws-sdk/client-cloudwatch-logs DescribeLogGroupsCommand': { action: 'logs:DescribeLogGroups', policy: 'read-only' },
-  '@aws-sdk/client-cloudwatch-logs FilterLogEventsCommand': { action: 'logs:FilterLogEvents', policy: 'read-only' },
-  '@aws-sdk/client-iam SimulatePrincipalPolicyCommand': { action: 'iam:SimulatePrincipalPolicy', policy: 'read-only' },
+  // diagnose (SdkServiceAudit, SdkAuditLogs): log groups, the app's log, what the task's roles allow —
+  // the opt-in diagnose policy: application logs and role permissions stay out of every scan's role.
+  '@aws-sdk/client-cloudwatch-logs DescribeLogGroupsCommand': { action: 'logs:DescribeLogGroups', policy: 'diagnose' },
+  '@aws-sdk/client-cloudwatch-logs FilterLogEventsCommand': { action: 'logs:FilterLogEvents', policy: 'diagnose' },
+  '@aws-sdk/client-iam SimulatePrincipalPolicyCommand': { action: 'iam:SimulatePrincipalPolicy', policy: 'diagnose' },
   // recovery (SdkEcsOps, SdkEcrImageConfigReader, SdkCodeBuildOps, SdkQueueOps, SdkScalingOps)
   '@aws-sdk/client-ecs ListTasksCommand': { action: 'ecs:ListTasks', policy: 'recovery' },
   '@aws-sdk/client-ecs DescribeTasksCommand': { action: 'ecs:DescribeTasks', policy: 'recovery' },
@@ -206,6 +208,14 @@ describe('IAM policies (deploy/iam)', () => {
     expect(RECOVERY_IAM_ACTIONS.filter((a) => a.mutating && !recovery.has(a.action)).map((a) => a.action)).toEqual([]);
     const declared = new Set(RECOVERY_IAM_ACTIONS.map((a) => a.action));
     expect([...recovery].filter((a) => !declared.has(a))).toEqual([]);
+  });
+
+  it('keeps application logs and role permissions out of the read-only policy, and scopes the log search to /ecs/* groups', () => {
+    const readOnly = allowed('read-only');
+    expect(['logs:DescribeLogGroups', 'logs:FilterLogEvents', 'iam:SimulatePrincipalPolicy'].filter((a) => readOnly.has(a))).toEqual([]);
+    const filter = policies.diagnose.Statement.find((s) => actionsOf(s).includes('logs:FilterLogEvents'));
+    expect(actionsOf(filter!)).toEqual(['logs:FilterLogEvents']);
+    expect(filter?.Resource).toBe('arn:aws:logs:*:*:log-group:/ecs/*');
   });
 
   it('scopes PassRole to ECS tasks and tagging to task definitions being registered', () => {

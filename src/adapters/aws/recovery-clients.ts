@@ -62,7 +62,6 @@ export function createRecoveryOps(target: Pick<AwsTarget, 'account' | 'region' |
     cloudwatch: new CloudWatchClient(config),
     scaling: new ApplicationAutoScalingClient(config),
     ecr: new ECRClient(config),
-    logs: new CloudWatchLogsClient({ ...config, maxAttempts: 3 }),
     // IAM is global: from the target's Region the SDK resolves the partition's IAM endpoint.
     iam: new IAMClient({ ...config, maxAttempts: 3 }),
   };
@@ -77,17 +76,28 @@ export function createRecoveryOps(target: Pick<AwsTarget, 'account' | 'region' |
     }
     return client;
   };
+  // `diagnose` reads log groups in the Region each task definition names (awslogs-region): one client per Region.
+  const logsRegions = new Map<string, CloudWatchLogsClient>();
+  const logsIn = (r: string): CloudWatchLogsClient => {
+    let client = logsRegions.get(r);
+    if (!client) {
+      client = new CloudWatchLogsClient({ ...config, region: r, maxAttempts: 3 });
+      logsRegions.set(r, client);
+    }
+    return client;
+  };
   return {
     ecs: new SdkEcsOps(clients.ecs, { account, region }),
     codebuild: new SdkCodeBuildOps(clients.codebuild, { account, region }),
     queues: new SdkQueueOps(clients.sqs, clients.cloudwatch, { account, region, clock: options.clock }),
     scaling: new SdkScalingOps(clients.scaling, { account, region }),
     imageConfig: new SdkEcrImageConfigReader(clients.ecr, { region, fetch: options.fetch }),
-    audit: new SdkServiceAudit({ ecs: clients.ecs, scaling: clients.scaling, logs: clients.logs, iam: clients.iam }, { account, region, clock: options.clock }),
+    audit: new SdkServiceAudit({ ecs: clients.ecs, scaling: clients.scaling, logsIn, iam: clients.iam }, { account, region, clock: options.clock }),
     restore: new SdkEcrRestoreOps(ecrIn, { fetch: options.fetch, ...(options.replication ? { replication: options.replication } : {}) }),
     destroy: () => {
       Object.values(clients).forEach((c) => c.destroy());
       ecrElsewhere.forEach((c) => c.destroy());
+      logsRegions.forEach((c) => c.destroy());
     },
   };
 }

@@ -12,7 +12,6 @@
  */
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand, DescribeTasksCommand, ListTasksCommand, type ECSClient, type Task } from '@aws-sdk/client-ecs';
 import type { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
-import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { SimulatePrincipalPolicyCommand, type IAMClient } from '@aws-sdk/client-iam';
 import type { Clock } from '../../core/clock.js';
 import { LifeboatError, isLifeboatError } from '../../core/errors.js';
@@ -22,7 +21,7 @@ import type { ScalableTargetState } from '../../recovery/ports.js';
 import { opsCall, type OpsCallContext } from './ops-call.js';
 import { lastSegment, toEpochMs } from './sdk-call.js';
 import { SdkScalingOps } from './sdk-scaling-ops.js';
-import { SdkAuditLogs, auditAnswer } from './sdk-service-audit-logs.js';
+import { SdkAuditLogs, auditAnswer, type LogsClientIn } from './sdk-service-audit-logs.js';
 
 /** Options of `SdkServiceAudit`. */
 export interface SdkServiceAuditOptions {
@@ -36,7 +35,8 @@ export interface SdkServiceAuditOptions {
 export interface SdkServiceAuditClients {
   ecs: ECSClient;
   scaling: ApplicationAutoScalingClient;
-  logs: CloudWatchLogsClient;
+  /** CloudWatch Logs in a Region: a task may log to a group in another Region (`awslogs-region`). */
+  logsIn: LogsClientIn;
   iam: IAMClient;
 }
 
@@ -60,6 +60,16 @@ export const SDK_SERVICE_AUDIT_ACTIONS = [
  */
 const ACCOUNT_WIDE_ACTIONS = new Set(['ecr:GetAuthorizationToken']);
 
+/**
+ * Services whose resource policy can grant the role access by itself (a repository policy naming
+ * the execution role, a secret policy): the simulation leaves those out, so its implicit deny on
+ * such a resource is not a definite "lacks". An explicit deny still is.
+ */
+const RESOURCE_POLICY_OWNERS: readonly (readonly [prefix: string, owner: string])[] = [
+  ['ecr:', 'repository'],
+  ['secretsmanager:', 'secret'],
+];
+
 /** `ServiceAuditReader` on the ECS, Application Auto Scaling, CloudWatch Logs and IAM clients. */
 export class SdkServiceAudit implements ServiceAuditReader {
   private readonly ecs: ECSClient;
@@ -74,7 +84,7 @@ export class SdkServiceAudit implements ServiceAuditReader {
     this.ecs = clients.ecs;
     this.iam = clients.iam;
     this.scaling = new SdkScalingOps(clients.scaling, options);
-    this.logs = new SdkAuditLogs(clients.logs, options);
+    this.logs = new SdkAuditLogs(clients.logsIn, options);
   }
 
   async service(cluster: string, service: string): Promise<AuditService> {
@@ -147,17 +157,18 @@ export class SdkServiceAudit implements ServiceAuditReader {
     }
   }
 
-  logGroupExists(group: string): Promise<Answer<boolean>> {
-    return this.logs.logGroupExists(group);
+  logGroupExists(group: string, region: string | undefined): Promise<Answer<boolean>> {
+    return this.logs.logGroupExists(group, region);
   }
 
   /**
    * `SimulatePrincipalPolicy` on the role's own policies (its permissions boundary and the
-   * organization's SCPs included; resource policies, such as a secret's or a KMS key's, are not).
+   * organization's SCPs included; resource policies, such as a repository's or a secret's, are
+   * not). `resource` is the final ARN (`executionRoleNeeds` builds it), passed as given.
    */
   async roleAllows(roleArn: string, action: string, resource?: string): Promise<Answer<boolean>> {
     const role = this.roleArnOf(roleArn);
-    const resourceArn = resource !== undefined ? this.resourceArnOf(action, resource) : undefined;
+    const resourceArn = resource;
     const ctx = { action: 'iam:SimulatePrincipalPolicy', resource: role, notFound: `role ${role}`, notFoundErrors: ['NoSuchEntityException', 'NoSuchEntity'] };
     const answer = await auditAnswer(ctx, () => this.iam.send(new SimulatePrincipalPolicyCommand({ PolicySourceArn: role, ActionNames: [action], ...(resourceArn !== undefined ? { ResourceArns: [resourceArn] } : {}) })));
     if (!answer.known) return answer;
@@ -175,6 +186,10 @@ export class SdkServiceAudit implements ServiceAuditReader {
         if (resourceArn === undefined && !ACCOUNT_WIDE_ACTIONS.has(action)) {
           return { known: false, why: `${lastSegment(role)} does not allow ${action} on every resource (*); it may allow it on the one the task uses, which Lifeboat was not told; check with ${check}.` };
         }
+        const owner = resourceArn !== undefined ? RESOURCE_POLICY_OWNERS.find(([prefix]) => action.startsWith(prefix))?.[1] : undefined;
+        if (owner !== undefined) {
+          return { known: false, why: `IAM's simulation does not allow ${action} for ${lastSegment(role)} on ${on}, unless the ${owner}'s own policy grants it: check ${on}'s policy.` };
+        }
         return { known: true, value: false };
       }
       default:
@@ -191,8 +206,8 @@ export class SdkServiceAudit implements ServiceAuditReader {
     }
   }
 
-  appLogLines(group: string, pattern: string, limit: number): Promise<Answer<string[]>> {
-    return this.logs.appLogLines(group, pattern, limit);
+  appLogLines(group: string, region: string | undefined, pattern: string, limit: number): Promise<Answer<string[]>> {
+    return this.logs.appLogLines(group, region, pattern, limit);
   }
 
   images(cluster: string, service: string): Promise<Answer<AuditImage[]>> {
@@ -208,16 +223,6 @@ export class SdkServiceAudit implements ServiceAuditReader {
   /** A task definition may name a role by name only; IAM wants its ARN. */
   private roleArnOf(role: string): string {
     return role.startsWith('arn:') ? role : `arn:${partitionOf(this.options.region)}:iam::${this.options.account}:role/${role}`;
-  }
-
-  /** The ARN IAM authorises, from how a task definition names a secret or parameter. */
-  private resourceArnOf(action: string, resource: string): string {
-    const { region, account } = this.options;
-    // A parameter in the task's Region may be named without its ARN.
-    if (!resource.startsWith('arn:')) return action.startsWith('ssm:') ? `arn:${partitionOf(region)}:ssm:${region}:${account}:parameter/${resource.replace(/^\//, '')}` : resource;
-    // `…:secret:name-AbCdEf:json-key:version-stage:version-id`: the secret is the first 7 fields.
-    if (resource.includes(':secretsmanager:')) return resource.split(':').slice(0, 7).join(':');
-    return resource;
   }
 
   private where(): string {

@@ -10,8 +10,13 @@ import type { ScalableTargetState } from '../../recovery/ports.js';
 import type { AccountSource, DrillPortOptions } from './ports.js';
 import { pinnedImagesPullable } from './scenarios/common.js';
 
+/** The opt-in policy `diagnose`'s log and role reads are in; every other audit read is read-only or recovery. */
+const DIAGNOSE_ACTIONS = new Set(['logs:DescribeLogGroups', 'logs:FilterLogEvents', 'iam:SimulatePrincipalPolicy']);
+
 function allowedTo(options: DrillPortOptions, action: string): Answer<never> | undefined {
-  return options.deny?.includes(action) ? { known: false, why: `Lifeboat is not allowed ${action}; add it to Lifeboat's read-only IAM policy (deploy/iam).` } : undefined;
+  if (!options.deny?.includes(action)) return undefined;
+  const policy = DIAGNOSE_ACTIONS.has(action) ? "Lifeboat's diagnose IAM policy (deploy/iam/lifeboat-diagnose.json)" : "Lifeboat's recovery IAM policy (deploy/iam)";
+  return { known: false, why: `Lifeboat is not allowed ${action}; add it to ${policy}.` };
 }
 
 /** The drill's `ServiceAuditReader`. */
@@ -75,8 +80,9 @@ export class DrillServiceAudit implements ServiceAuditReader {
     );
   }
 
-  logGroupExists(group: string): Promise<Answer<boolean>> {
-    return attempt(() => allowedTo(this.options, 'logs:DescribeLogGroups') ?? { known: true, value: this.account().logs.exists(group) });
+  /** The drill's CloudWatch Logs is in the account's one Region: a group elsewhere does not exist. */
+  logGroupExists(group: string, region: string | undefined): Promise<Answer<boolean>> {
+    return attempt(() => allowedTo(this.options, 'logs:DescribeLogGroups') ?? { known: true, value: this.inDrillRegion(region) && this.account().logs.exists(group) });
   }
 
   roleAllows(roleArn: string, action: string): Promise<Answer<boolean>> {
@@ -92,8 +98,16 @@ export class DrillServiceAudit implements ServiceAuditReader {
     });
   }
 
-  appLogLines(group: string, pattern: string, limit: number): Promise<Answer<string[]>> {
-    return attempt(() => allowedTo(this.options, 'logs:FilterLogEvents') ?? { known: true, value: this.account().logs.events(group, pattern).slice(-limit).map((e) => e.message) });
+  appLogLines(group: string, region: string | undefined, pattern: string, limit: number): Promise<Answer<string[]>> {
+    return attempt(
+      () =>
+        allowedTo(this.options, 'logs:FilterLogEvents') ??
+        (this.inDrillRegion(region) ? { known: true, value: this.account().logs.events(group, pattern).slice(-limit).map((e) => e.message) } : { known: false, why: `Log group ${group} (${region ?? ''}) does not exist.` }),
+    );
+  }
+
+  private inDrillRegion(region: string | undefined): boolean {
+    return region === undefined || region === this.account().region;
   }
 
   images(cluster: string, service: string, taskDefinition: AuditTaskDefinition): Promise<Answer<AuditImage[]>> {

@@ -18,17 +18,21 @@ const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 const ecsClient = new ECSClient({ region: 'us-west-2', credentials });
 const scalingClient = new ApplicationAutoScalingClient({ region: 'us-west-2', credentials });
 const logsClient = new CloudWatchLogsClient({ region: 'us-west-2', credentials });
+const euLogsClient = new CloudWatchLogsClient({ region: 'eu-west-1', credentials });
 const iamClient = new IAMClient({ region: 'us-west-2', credentials });
 const ecs = mockClient(ecsClient);
 const scaling = mockClient(scalingClient);
 const logs = mockClient(logsClient);
+const euLogs = mockClient(euLogsClient);
 const iam = mockClient(iamClient);
 const NOW = Date.parse('2026-03-02T10:05:00Z');
-const audit = new SdkServiceAudit({ ecs: ecsClient, scaling: scalingClient, logs: logsClient, iam: iamClient }, { account: '123456789012', region: 'us-west-2', clock: new ManualClock(NOW) });
+const logsIn = (region: string) => (region === 'eu-west-1' ? euLogsClient : logsClient);
+const audit = new SdkServiceAudit({ ecs: ecsClient, scaling: scalingClient, logsIn, iam: iamClient }, { account: '123456789012', region: 'us-west-2', clock: new ManualClock(NOW) });
 const TD = 'arn:aws:ecs:us-west-2:123456789012:task-definition/api:7';
 const EXECUTION_ROLE = 'arn:aws:iam::123456789012:role/api-execution';
 const TASK_ROLE = 'arn:aws:iam::123456789012:role/api-task';
 const SECRET = 'arn:aws:secretsmanager:us-west-2:123456789012:secret:prod/api/db-AbCdEf';
+const REPOSITORY = 'arn:aws:ecr:us-west-2:123456789012:repository/api';
 
 const logsError = (name: string, message: string, status = 400) =>
   new CloudWatchLogsServiceException({ name, message, $fault: status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: status } });
@@ -58,7 +62,7 @@ function scopedExecutionRole(role: string, action: string, resource: string): 'a
 }
 
 /** The task definition of `api` with one ECR container logging to `group`. */
-function loggingTaskDefinition(group: string) {
+function loggingTaskDefinition(group: string, region = 'us-west-2') {
   return {
     taskDefinition: {
       taskDefinitionArn: TD,
@@ -70,7 +74,7 @@ function loggingTaskDefinition(group: string) {
           name: 'app',
           image: '123456789012.dkr.ecr.us-west-2.amazonaws.com/api:7',
           essential: true,
-          logConfiguration: { logDriver: 'awslogs' as const, options: { 'awslogs-group': group, 'awslogs-region': 'us-west-2', 'awslogs-stream-prefix': 'ecs' } },
+          logConfiguration: { logDriver: 'awslogs' as const, options: { 'awslogs-group': group, 'awslogs-region': region, 'awslogs-stream-prefix': 'ecs' } },
         },
       ],
     },
@@ -81,6 +85,7 @@ beforeEach(() => {
   ecs.reset();
   scaling.reset();
   logs.reset();
+  euLogs.reset();
   iam.reset();
   ecs.on(DescribeServicesCommand).resolves({
     services: [
@@ -148,7 +153,7 @@ describe('SdkServiceAudit', () => {
     expect(iam.commandCalls(SimulatePrincipalPolicyCommand).map((c) => c.args[0].input.ActionNames?.[0])).toEqual(['ecr:GetAuthorizationToken', 'ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage']);
   });
 
-  it('lets diagnose read the log group, the app log and both roles: every finding is known', async () => {
+  it('lets diagnose read the log group, the app log and both roles; a secret the execution role is not granted may still be granted by its own policy', async () => {
     ecs.on(DescribeTaskDefinitionCommand).resolves({
       taskDefinition: {
         taskDefinitionArn: TD,
@@ -180,10 +185,13 @@ describe('SdkServiceAudit', () => {
     const result = await createDiagnoseJob({ audit })({ service: 'prod/api' }, jobContext());
     const outputs = result.outputs as DiagnoseOutputs;
     expect(outputs.logging).toMatch(/Container app logs to \/ecs\/api, which exists/);
-    expect(outputs.roles).toMatch(/needs secretsmanager:GetSecretValue on arn:aws:secretsmanager:\S+ to read secret DB_PASSWORD of app, which is on the task role api-task instead of the execution role api-execution/);
+    expect(outputs.roles).toBe(
+      `Whether the execution role api-execution allows secretsmanager:GetSecretValue is unknown: IAM's simulation does not allow secretsmanager:GetSecretValue for api-execution on ${SECRET}, unless the secret's own policy grants it: check ${SECRET}'s policy. The task role api-task does allow secretsmanager:GetSecretValue: the ECS agent uses the execution role. Fix: check the execution role's policies for secretsmanager:GetSecretValue, and allow secretsmanager:GetSecretValue on it unless the resource's policy already grants it.`,
+    );
     expect(outputs.gracePeriod).toMatch(/failed ELB health checks.*--health-check-grace-period-seconds 120/);
-    expect([outputs.logging, outputs.roles, outputs.gracePeriod].join('\n')).not.toMatch(/unknown/i);
-    expect(logs.commandCalls(FilterLogEventsCommand)[0]?.args[0].input).toEqual({ logGroupName: '/ecs/api', filterPattern: '"AccessDenied"', startTime: NOW - 3_600_000, limit: 20 });
+    expect([outputs.logging, outputs.gracePeriod].join('\n')).not.toMatch(/unknown/i);
+    expect(outputs.healthy).toBe(false);
+    expect(logs.commandCalls(FilterLogEventsCommand)[0]?.args[0].input).toEqual({ logGroupName: '/ecs/api', filterPattern: '"AccessDenied"', startTime: NOW - 900_000, limit: 20 });
   });
 });
 
@@ -228,34 +236,48 @@ describe('diagnose over SdkServiceAudit with a least-privilege execution role', 
 describe('SdkServiceAudit log groups (DescribeLogGroups)', () => {
   it('finds the exact group among those sharing its prefix', async () => {
     logs.on(DescribeLogGroupsCommand).resolves({ logGroups: [{ logGroupName: '/ecs/api' }, { logGroupName: '/ecs/api-worker' }] });
-    expect(await audit.logGroupExists('/ecs/api')).toEqual({ known: true, value: true });
+    expect(await audit.logGroupExists('/ecs/api', 'us-west-2')).toEqual({ known: true, value: true });
     expect(logs.commandCalls(DescribeLogGroupsCommand)[0]?.args[0].input).toEqual({ logGroupNamePrefix: '/ecs/api', limit: 50 });
+  });
+
+  it('looks in the Region awslogs-region names, with that Region\'s client: a group in eu-west-1 of a us-west-2 task exists', async () => {
+    ecs.on(DescribeTaskDefinitionCommand).resolves(loggingTaskDefinition('/ecs/api', 'eu-west-1'));
+    logs.on(DescribeLogGroupsCommand).resolves({ logGroups: [] });
+    euLogs.on(DescribeLogGroupsCommand).resolves({ logGroups: [{ logGroupName: '/ecs/api' }] });
+    euLogs.on(FilterLogEventsCommand).resolves({ events: [] });
+    iam.on(SimulatePrincipalPolicyCommand).callsFake((input: SimulatePrincipalPolicyCommandInput) => simulated(input, () => 'allowed'));
+    const outputs = (await createDiagnoseJob({ audit })({ service: 'prod/api' }, jobContext())).outputs as DiagnoseOutputs;
+    expect(outputs.logging).toBe('Container app logs to /ecs/api (eu-west-1), which exists.');
+    expect(logs.commandCalls(DescribeLogGroupsCommand)).toHaveLength(0);
+    expect(euLogs.commandCalls(FilterLogEventsCommand).map((c) => c.args[0].input.logGroupName)).toEqual(['/ecs/api', '/ecs/api', '/ecs/api', '/ecs/api']);
   });
 
   it('answers false when only longer names share the prefix', async () => {
     logs.on(DescribeLogGroupsCommand).resolves({ logGroups: [{ logGroupName: '/ecs/api-worker' }, { logGroupName: '/ecs/api/v2' }], nextToken: 'more' });
-    expect(await audit.logGroupExists('/ecs/api')).toEqual({ known: true, value: false });
+    expect(await audit.logGroupExists('/ecs/api', 'us-west-2')).toEqual({ known: true, value: false });
     expect(logs.commandCalls(DescribeLogGroupsCommand)).toHaveLength(1);
   });
 
   it('answers unknown naming logs:DescribeLogGroups when Lifeboat may not list log groups', async () => {
     logs.on(DescribeLogGroupsCommand).rejects(logsError('AccessDeniedException', 'User: arn:aws:sts::123456789012:assumed-role/lifeboat-read-only/lifeboat is not authorized to perform: logs:DescribeLogGroups'));
-    const answer = await audit.logGroupExists('/ecs/api');
+    const answer = await audit.logGroupExists('/ecs/api', 'us-west-2');
     expect(answer.known).toBe(false);
-    expect(!answer.known && answer.why).toMatch(/Lifeboat is not allowed logs:DescribeLogGroups on arn:aws:logs:us-west-2:123456789012:log-group:\*; add it to Lifeboat's read-only IAM policy/);
+    expect(!answer.known && answer.why).toBe(
+      "Lifeboat is not allowed logs:DescribeLogGroups on arn:aws:logs:us-west-2:123456789012:log-group:*; attach the diagnose IAM policy (deploy/iam/lifeboat-diagnose.json) to Lifeboat's role in this account.",
+    );
   });
 });
 
 describe('SdkServiceAudit role permissions (SimulatePrincipalPolicy)', () => {
-  it('answers true when IAM allows the action, simulating the role on the secret itself', async () => {
+  it('answers true when IAM allows the action, simulating the role on the ARN it is given', async () => {
     iam.on(SimulatePrincipalPolicyCommand).callsFake((input: SimulatePrincipalPolicyCommandInput) => simulated(input, () => 'allowed'));
-    expect(await audit.roleAllows(EXECUTION_ROLE, 'secretsmanager:GetSecretValue', `${SECRET}:password::`)).toEqual({ known: true, value: true });
+    expect(await audit.roleAllows(EXECUTION_ROLE, 'secretsmanager:GetSecretValue', SECRET)).toEqual({ known: true, value: true });
     expect(iam.commandCalls(SimulatePrincipalPolicyCommand)[0]?.args[0].input).toEqual({ PolicySourceArn: EXECUTION_ROLE, ActionNames: ['secretsmanager:GetSecretValue'], ResourceArns: [SECRET] });
   });
 
-  it('names a parameter and a role by ARN when the task definition gives names', async () => {
+  it('names a role by ARN when the task definition gives its name', async () => {
     iam.on(SimulatePrincipalPolicyCommand).callsFake((input: SimulatePrincipalPolicyCommandInput) => simulated(input, () => 'allowed'));
-    await audit.roleAllows('api-execution', 'ssm:GetParameters', '/prod/api/token');
+    await audit.roleAllows('api-execution', 'ssm:GetParameters', 'arn:aws:ssm:us-west-2:123456789012:parameter/prod/api/token');
     expect(iam.commandCalls(SimulatePrincipalPolicyCommand)[0]?.args[0].input).toEqual({
       PolicySourceArn: EXECUTION_ROLE,
       ActionNames: ['ssm:GetParameters'],
@@ -265,10 +287,24 @@ describe('SdkServiceAudit role permissions (SimulatePrincipalPolicy)', () => {
 
   it('answers false on an implicit or explicit deny of a resource it was told, or of an account-wide action', async () => {
     iam.on(SimulatePrincipalPolicyCommand).callsFake((input: SimulatePrincipalPolicyCommandInput) => simulated(input, (_role, action) => (action === 'ecr:BatchGetImage' ? 'explicitDeny' : 'implicitDeny')));
-    expect(await audit.roleAllows(EXECUTION_ROLE, 'secretsmanager:GetSecretValue', SECRET)).toEqual({ known: true, value: false });
+    const parameter = 'arn:aws:ssm:us-west-2:123456789012:parameter/prod/api/token';
+    expect(await audit.roleAllows(EXECUTION_ROLE, 'ssm:GetParameters', parameter)).toEqual({ known: true, value: false });
     expect(await audit.roleAllows(EXECUTION_ROLE, 'ecr:GetAuthorizationToken')).toEqual({ known: true, value: false });
-    expect(await audit.roleAllows(EXECUTION_ROLE, 'ecr:BatchGetImage')).toEqual({ known: true, value: false });
+    expect(await audit.roleAllows(EXECUTION_ROLE, 'ecr:BatchGetImage', REPOSITORY)).toEqual({ known: true, value: false });
+    expect(await audit.roleAllows(EXECUTION_ROLE, 'secretsmanager:GetSecretValue', SECRET)).toMatchObject({ known: false });
     expect(iam.commandCalls(SimulatePrincipalPolicyCommand)[1]?.args[0].input).toEqual({ PolicySourceArn: EXECUTION_ROLE, ActionNames: ['ecr:GetAuthorizationToken'] });
+  });
+
+  it('answers unknown, not "lacks", on an implicit deny of a repository or a secret, whose own policy may grant the role', async () => {
+    iam.on(SimulatePrincipalPolicyCommand).callsFake((input: SimulatePrincipalPolicyCommandInput) => simulated(input, () => 'implicitDeny'));
+    expect(await audit.roleAllows(EXECUTION_ROLE, 'ecr:BatchGetImage', REPOSITORY)).toEqual({
+      known: false,
+      why: `IAM's simulation does not allow ecr:BatchGetImage for api-execution on ${REPOSITORY}, unless the repository's own policy grants it: check ${REPOSITORY}'s policy.`,
+    });
+    expect(await audit.roleAllows(EXECUTION_ROLE, 'secretsmanager:GetSecretValue', SECRET)).toEqual({
+      known: false,
+      why: `IAM's simulation does not allow secretsmanager:GetSecretValue for api-execution on ${SECRET}, unless the secret's own policy grants it: check ${SECRET}'s policy.`,
+    });
   });
 
   it('answers unknown, not denied, when an action asked without its resource is only implicitly denied on *', async () => {
@@ -285,7 +321,7 @@ describe('SdkServiceAudit role permissions (SimulatePrincipalPolicy)', () => {
       .rejectsOnce(iamError('AccessDenied', 'User: arn:aws:sts::123456789012:assumed-role/lifeboat-read-only/lifeboat is not authorized to perform: iam:SimulatePrincipalPolicy'))
       .rejectsOnce(iamError('NoSuchEntity', 'The role with name api-execution cannot be found.', 404));
     const denied = await audit.roleAllows(EXECUTION_ROLE, 'ecr:GetAuthorizationToken');
-    expect(!denied.known && denied.why).toMatch(/Lifeboat is not allowed iam:SimulatePrincipalPolicy on arn:aws:iam::123456789012:role\/api-execution; add it to Lifeboat's read-only IAM policy/);
+    expect(!denied.known && denied.why).toMatch(/Lifeboat is not allowed iam:SimulatePrincipalPolicy on arn:aws:iam::123456789012:role\/api-execution; attach the diagnose IAM policy \(deploy\/iam\/lifeboat-diagnose\.json\)/);
 
     const missing = await audit.roleAllows(EXECUTION_ROLE, 'ecr:GetAuthorizationToken');
     expect(missing).toEqual({ known: false, why: `Role ${EXECUTION_ROLE} does not exist.` });
@@ -293,7 +329,7 @@ describe('SdkServiceAudit role permissions (SimulatePrincipalPolicy)', () => {
 });
 
 describe('SdkServiceAudit app log (FilterLogEvents)', () => {
-  it('returns the newest matching lines of the last hour, oldest first, each clipped', async () => {
+  it('returns the newest matching lines of the last 15 minutes, oldest first, each clipped, without reading the rest of the hour', async () => {
     logs
       .on(FilterLogEventsCommand)
       .resolvesOnce({ events: [], nextToken: 'page-2' })
@@ -304,7 +340,7 @@ describe('SdkServiceAudit app log (FilterLogEvents)', () => {
           { timestamp: NOW - 55_000, message: 'first AccessDenied\n' },
         ],
       });
-    const answer = await audit.appLogLines('/ecs/api', 'AccessDenied', 2);
+    const answer = await audit.appLogLines('/ecs/api', 'us-west-2', 'AccessDenied', 2);
     expect(answer.known).toBe(true);
     const lines = answer.known ? answer.value : [];
     expect(lines).toHaveLength(2);
@@ -313,9 +349,21 @@ describe('SdkServiceAudit app log (FilterLogEvents)', () => {
     expect(lines[1]).toBe('third AccessDenied');
     const calls = logs.commandCalls(FilterLogEventsCommand).map((c) => c.args[0].input);
     expect(calls).toEqual([
-      { logGroupName: '/ecs/api', filterPattern: '"AccessDenied"', startTime: NOW - 3_600_000, limit: 2 },
-      { logGroupName: '/ecs/api', filterPattern: '"AccessDenied"', startTime: NOW - 3_600_000, limit: 2, nextToken: 'page-2' },
+      { logGroupName: '/ecs/api', filterPattern: '"AccessDenied"', startTime: NOW - 900_000, limit: 2 },
+      { logGroupName: '/ecs/api', filterPattern: '"AccessDenied"', startTime: NOW - 900_000, limit: 2, nextToken: 'page-2' },
     ]);
+  });
+
+  it('reports the newest lines of a busy hour: the last 15 minutes first, then older ones only to fill up', async () => {
+    // Five pages of the hour's oldest matches would fill the answer; the recent window is read first.
+    logs.on(FilterLogEventsCommand, { startTime: NOW - 900_000 }).resolves({ events: [{ timestamp: NOW - 60_000, message: 'newest AccessDenied' }] });
+    logs.on(FilterLogEventsCommand, { startTime: NOW - 3_600_000 }).resolves({ events: [{ timestamp: NOW - 3_000_000, message: 'old AccessDenied' }], nextToken: 'more' });
+    const answer = await audit.appLogLines('/ecs/api', 'us-west-2', 'AccessDenied', 2);
+    expect(answer).toEqual({ known: true, value: ['old AccessDenied', 'newest AccessDenied'] });
+    const calls = logs.commandCalls(FilterLogEventsCommand).map((c) => c.args[0].input);
+    expect(calls[0]).toEqual({ logGroupName: '/ecs/api', filterPattern: '"AccessDenied"', startTime: NOW - 900_000, limit: 2 });
+    expect(calls[1]).toEqual({ logGroupName: '/ecs/api', filterPattern: '"AccessDenied"', startTime: NOW - 3_600_000, endTime: NOW - 900_001, limit: 1 });
+    expect(calls).toHaveLength(6);
   });
 
   it('answers unknown naming the group when it does not exist, and logs:FilterLogEvents when denied', async () => {
@@ -323,14 +371,14 @@ describe('SdkServiceAudit app log (FilterLogEvents)', () => {
       .on(FilterLogEventsCommand)
       .rejectsOnce(logsError('ResourceNotFoundException', 'The specified log group does not exist.'))
       .rejectsOnce(logsError('AccessDeniedException', 'not authorized to perform: logs:FilterLogEvents'));
-    expect(await audit.appLogLines('/ecs/api', 'started in', 20)).toEqual({ known: false, why: 'Log group /ecs/api (account 123456789012 us-west-2) does not exist.' });
+    expect(await audit.appLogLines('/ecs/api', 'us-west-2', 'started in', 20)).toEqual({ known: false, why: 'Log group /ecs/api (account 123456789012 us-west-2) does not exist.' });
 
-    const denied = await audit.appLogLines('/ecs/api', 'started in', 20);
-    expect(!denied.known && denied.why).toMatch(/Lifeboat is not allowed logs:FilterLogEvents on arn:aws:logs:us-west-2:123456789012:log-group:\/ecs\/api;/);
+    const denied = await audit.appLogLines('/ecs/api', 'us-west-2', 'started in', 20);
+    expect(!denied.known && denied.why).toMatch(/Lifeboat is not allowed logs:FilterLogEvents on arn:aws:logs:us-west-2:123456789012:log-group:\/ecs\/api; attach the diagnose IAM policy \(deploy\/iam\/lifeboat-diagnose\.json\)/);
   });
 
   it('throws a transient failure, so the job is retried', async () => {
     logs.on(FilterLogEventsCommand).rejects(logsError('ThrottlingException', 'Rate exceeded'));
-    await expect(audit.appLogLines('/ecs/api', 'AccessDenied', 20)).rejects.toMatchObject({ code: 'AWS_THROTTLED', retryable: true });
+    await expect(audit.appLogLines('/ecs/api', 'us-west-2', 'AccessDenied', 20)).rejects.toMatchObject({ code: 'AWS_THROTTLED', retryable: true });
   });
 });

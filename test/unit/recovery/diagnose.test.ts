@@ -25,20 +25,27 @@ const SECRET = 'arn:aws:secretsmanager:us-east-1:000000000000:secret:orders-api/
 const REPOSITORY = 'arn:aws:ecr:us-east-1:000000000000:repository/orders-api';
 const LOG_STREAMS = 'arn:aws:logs:us-east-1:000000000000:log-group:/ecs/orders-api:log-stream:ecs/app/*';
 
-/** A reader that records every `roleAllows` question; `answer` may replace the drill's answer. */
-function recordingAudit(inner: ServiceAuditReader, answer?: (role: string, action: string, resource?: string) => Answer<boolean> | undefined) {
+/**
+ * A reader that records every `roleAllows` question; `answer` may replace the drill's answer, and
+ * `logLines` its app-log search.
+ */
+function recordingAudit(
+  inner: ServiceAuditReader,
+  answer?: (role: string, action: string, resource?: string) => Answer<boolean> | undefined,
+  logLines?: (group: string, pattern: string) => Answer<string[]> | undefined,
+) {
   const asked: [role: string, action: string, resource?: string][] = [];
   const audit: ServiceAuditReader = {
     service: (c, s) => inner.service(c, s),
     taskDefinition: (arn) => inner.taskDefinition(arn),
     recentTasks: (c, s) => inner.recentTasks(c, s),
-    logGroupExists: (g) => inner.logGroupExists(g),
+    logGroupExists: (g, r) => inner.logGroupExists(g, r),
     roleAllows: (role, action, resource) => {
       asked.push(resource === undefined ? [role, action] : [role, action, resource]);
       return Promise.resolve(answer?.(role, action, resource) ?? inner.roleAllows(role, action, resource));
     },
     scalableTarget: (c, s) => inner.scalableTarget(c, s),
-    appLogLines: (g, p, l) => inner.appLogLines(g, p, l),
+    appLogLines: (g, r, p, l) => Promise.resolve(logLines?.(g, p) ?? inner.appLogLines(g, r, p, l)),
     images: (c, s, td) => inner.images(c, s, td),
   };
   return { audit, asked };
@@ -96,6 +103,42 @@ describe('diagnose over the ecs-footguns drill', () => {
     expect(outputs.logging).toMatch(/whether it exists is unknown: Lifeboat is not allowed logs:DescribeLogGroups/);
     expect(outputs.roles).toMatch(/is unknown: Lifeboat is not allowed iam:SimulatePrincipalPolicy/);
     expect(outputs.healthy).toBe(false); // grace period and scaling are still known problems
+  });
+
+  it('does not call a service healthy, nor say "no AccessDenied seen", when the app log could not be searched', async () => {
+    const { drill } = await footguns();
+    for (const remedy of drill.scenario.remedies ?? []) remedy.apply(drill.account);
+    drill.account.ecs.updateService({ cluster: 'prod', service: 'orders-api', forceNewDeployment: true });
+    await drill.advance(10 * MINUTE);
+    const denied = { known: false as const, why: "Lifeboat is not allowed logs:FilterLogEvents on arn:aws:logs:us-east-1:000000000000:log-group:/ecs/orders-api; attach the diagnose IAM policy (deploy/iam/lifeboat-diagnose.json) to Lifeboat's role in this account." };
+    const { audit } = recordingAudit(drill.ports.audit, undefined, (_group, pattern) => (pattern === 'AccessDenied' ? denied : undefined));
+    const result = await createDiagnoseJob({ audit })({ service: 'prod/orders-api' }, jobContext());
+    const outputs = result.outputs as DiagnoseOutputs;
+    expect(outputs.healthy).toBe(false);
+    expect(outputs.roles).not.toMatch(/no AccessDenied seen/);
+    expect(outputs.roles).toMatch(/^Whether the app is denied anything with its task role orders-api-task is unknown: its log \/ecs\/orders-api \(us-east-1\) could not be searched for AccessDenied: Lifeboat is not allowed logs:FilterLogEvents/);
+    expect(outputs.findings).toHaveLength(1);
+    expect(result.summary).toBe('prod/orders-api: no misconfiguration found (1 not checked).');
+  });
+
+  it('looks for a log group in its awslogs-region, not the task definition\'s', async () => {
+    const { drill } = await footguns();
+    const regions: [string, string | undefined][] = [];
+    const inner = drill.ports.audit;
+    const audit: ServiceAuditReader = {
+      ...recordingAudit(inner).audit,
+      taskDefinition: async (arn) => {
+        const td = await inner.taskDefinition(arn);
+        return { ...td, containers: td.containers.map((c) => (c.logConfiguration ? { ...c, logConfiguration: { ...c.logConfiguration, options: { ...c.logConfiguration.options, 'awslogs-region': 'eu-west-1' } } } : c)) };
+      },
+      logGroupExists: (group, region) => {
+        regions.push([group, region]);
+        return Promise.resolve({ known: true, value: region === 'eu-west-1' });
+      },
+    };
+    const outputs = (await createDiagnoseJob({ audit })({ service: 'prod/orders-api' }, jobContext())).outputs as DiagnoseOutputs;
+    expect(regions).toEqual([['/ecs/orders-api', 'eu-west-1']]);
+    expect(outputs.logging).toBe('Container app logs to /ecs/orders-api (eu-west-1), which exists.');
   });
 
   it('asks about the repository, the log streams and the secret on their ARNs, and the ECR token on none', async () => {
@@ -215,9 +258,10 @@ describe('auditService', () => {
       service: { cluster: 'prod', name: 'api', desiredCount: 1, loadBalancers: [], taskDefinition: taskDefinition.arn, deployments: [], events: [] },
       taskDefinition,
       tasks: [],
-      logGroups: { '/ecs/api': { known: true, value: false }, '/ecs/worker': { known: true, value: false } },
+      logGroups: { '/ecs/api (us-east-1)': { known: true, value: false }, '/ecs/worker (us-east-1)': { known: true, value: false } },
       permissions: executionRoleNeeds(taskDefinition).map((n) => ({ role: 'execution' as const, ...n, allowed: { known: true as const, value: n.action !== 'logs:CreateLogGroup' || allowed.has(n.resource ?? '') } })),
       accessDenied: [],
+      appLogs: {},
       loggedStartupSeconds: [],
       scalableTarget: { known: true, value: undefined },
       images: { known: true, value: [] },
