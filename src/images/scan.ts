@@ -127,13 +127,15 @@ type RepoWork =
   | { kind: 'oci'; request: RegistryRepositoryRequest & { digests: Set<string>; tags: Set<string>; platforms: Platform[] }; snapshot?: RepositorySnapshot };
 
 /** Run one scan. Never throws for AWS or registry failures (they become unknown/problems); throws only on cancellation. */
-export async function runImageScan(deps: ScanDeps, options: ScanOptions = {}): Promise<ScanReport> {
-  const startedAt = deps.clock.now();
-  const scope = options.scope ?? {};
-  const budgets = new Map<string, CallBudget>();
-  const budgetFor = (kind: 'ecs' | 'ecr' | 'registry', key: string) => {
+/**
+ * One `CallBudget` per throttling domain (`kind` + account:Region or host), made on first use:
+ * the scan and a single-service inspection (recovery) share these rules.
+ */
+export function scanBudgets(deps: Pick<ScanDeps, 'budgets' | 'clock' | 'sleep' | 'random'>): ScanBudgets {
+  const made = new Map<string, CallBudget>();
+  const budgetFor = (kind: 'ecs' | 'ecr' | 'registry', key: string): CallBudget => {
     const id = `${kind}:${key}`;
-    let budget = budgets.get(id);
+    let budget = made.get(id);
     if (!budget) {
       budget = new CallBudget({
         ...DEFAULT_BUDGETS[kind],
@@ -142,10 +144,20 @@ export async function runImageScan(deps: ScanDeps, options: ScanOptions = {}): P
         sleep: deps.sleep ?? realSleep,
         ...(deps.random ? { random: deps.random } : {}),
       });
-      budgets.set(id, budget);
+      made.set(id, budget);
     }
     return budget;
   };
+  return Object.assign(budgetFor, { all: () => [...made.values()] });
+}
+
+/** The budget of a throttling domain, and every budget made so far (for the calls report). */
+export type ScanBudgets = ((kind: 'ecs' | 'ecr' | 'registry', key: string) => CallBudget) & { all(): CallBudget[] };
+
+export async function runImageScan(deps: ScanDeps, options: ScanOptions = {}): Promise<ScanReport> {
+  const startedAt = deps.clock.now();
+  const scope = options.scope ?? {};
+  const budgetFor = scanBudgets(deps);
   const progress = async (p: ScanProgress) => {
     await options.onProgress?.(p);
   };
@@ -355,7 +367,7 @@ export async function runImageScan(deps: ScanDeps, options: ScanOptions = {}): P
     repositories: repositories.sort((a, b) => a.repository.localeCompare(b.repository)),
     traps,
     problems,
-    calls: mergeStats([...budgets.values()].map((b) => b.stats())),
+    calls: mergeStats(budgetFor.all().map((b) => b.stats())),
   };
   if (notes.length > 0) report.notes = notes;
   await progress({ phase: 'done', services: nodes.length, repositoriesDone: done, repositoriesTotal: work.size });

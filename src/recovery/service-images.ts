@@ -11,14 +11,14 @@
  */
 import { LifeboatError } from '../core/errors.js';
 import { classifyImage, unchecked, unknownAvailability, type Availability, type ImageToCheck } from '../images/availability.js';
-import { CallBudget, DEFAULT_BUDGETS, sleep as realSleep } from '../images/call-budget.js';
+import type { CallBudget } from '../images/call-budget.js';
 import { gatherEcrRepository } from '../images/ecr-gather.js';
 import { buildImageGraph, nameOf, type Pinning, type ServiceNode } from '../images/graph.js';
 import { repositoryKey, type ImageReference } from '../images/image-reference.js';
 import { formatPlatform, type Platform } from '../images/platform.js';
 import { gatherRegistryRepository } from '../images/registry-gather.js';
 import type { RepositorySnapshot } from '../images/repository-snapshot.js';
-import type { ScanDeps } from '../images/scan.js';
+import { scanBudgets, type ScanDeps } from '../images/scan.js';
 import type { ServiceTarget } from './targets.js';
 
 /** One container of one deployment, and the two answers about its image. */
@@ -54,26 +54,6 @@ export interface ImageCheckDeps {
   images: ScanDeps;
 }
 
-/** Budgets per throttling domain for one inspection (as a scan makes them). */
-function budgets(deps: ScanDeps): (kind: 'ecs' | 'ecr' | 'registry', key: string) => CallBudget {
-  const made = new Map<string, CallBudget>();
-  return (kind, key) => {
-    const id = `${kind}:${key}`;
-    let budget = made.get(id);
-    if (!budget) {
-      budget = new CallBudget({
-        ...DEFAULT_BUDGETS[kind],
-        ...deps.budgets?.[kind],
-        clock: deps.clock,
-        sleep: deps.sleep ?? realSleep,
-        ...(deps.random ? { random: deps.random } : {}),
-      });
-      made.set(id, budget);
-    }
-    return budget;
-  };
-}
-
 /**
  * Inspect one service. `extra` may add checks once the graph is known (e.g. `redeploy --digest`
  * asks for the digest in each candidate repository); they are answered in the same pass.
@@ -90,7 +70,7 @@ export async function inspectService(
   if (!scanTarget) {
     throw new LifeboatError('CONFIG_INVALID', `Account ${deps.account} in ${deps.region} is not a configured image-check target; add it so recovery can read its services.`);
   }
-  const budgetFor = budgets(deps.images);
+  const budgetFor = scanBudgets(deps.images);
   const graph = await buildImageGraph(scanTarget, { cluster: target.cluster, service: target.service }, {
     budget: budgetFor('ecs', `${deps.account}:${deps.region}`),
     taskDefinitions: deps.images.taskDefinitions,
