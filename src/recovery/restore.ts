@@ -182,6 +182,11 @@ async function tagHolder(run: RunContext, at: EcrLocation, tag: string): Promise
 
 type TargetState = 'active' | 'archived' | 'activating' | 'absent' | 'repository-missing';
 
+/** ECR's imageStatus in the words restore decides by. */
+function stateOf(image: EcrImage): 'active' | 'archived' | 'activating' {
+  return image.status === 'ACTIVE' ? 'active' : image.status === 'ARCHIVED' ? 'archived' : 'activating';
+}
+
 async function readState(run: RunContext, at: EcrLocation, digest: string): Promise<TargetState> {
   try {
     const got = await run.deps.images.ecrFor(at.registryId, at.region).describeImages(at.registryId, at.repository, [{ digest }]);
@@ -191,7 +196,7 @@ async function readState(run: RunContext, at: EcrLocation, digest: string): Prom
       if (failure && failure.code !== 'ImageNotFound') throw new LifeboatError('AWS_ERROR', `ECR could not describe ${at.repository}@${shortDigest(digest)}: ${failure.code}${failure.reason ? ` (${failure.reason})` : ''}.`, { retryable: false });
       return 'absent';
     }
-    return image.status === 'ACTIVE' ? 'active' : image.status === 'ARCHIVED' ? 'archived' : 'activating';
+    return stateOf(image);
   } catch (err) {
     if (isLifeboatError(err) && err.code === 'AWS_NOT_FOUND') return 'repository-missing';
     throw err;
@@ -301,7 +306,7 @@ async function childStates(run: RunContext, at: EcrLocation, digest: string, kno
   const images = await describeAll(run, at, children);
   return children.map((d) => {
     const image = images.find((i) => i.digest === d);
-    return { digest: d, state: !image ? 'absent' : image.status === 'ACTIVE' ? 'active' : image.status === 'ARCHIVED' ? 'archived' : 'activating' };
+    return { digest: d, state: image ? stateOf(image) : 'absent' };
   });
 }
 
@@ -329,7 +334,6 @@ async function waitActive(run: RunContext, plan: RestorePlan, digest: string): P
  */
 async function restoreTags(run: RunContext, plan: RestorePlan, tally: RestoreTally): Promise<void> {
   const { target, digest } = plan;
-  const ecr = run.deps.images.ecrFor(target.registryId, target.region);
   const wanted: { tag: string; explicit: boolean }[] = plan.tag !== undefined ? [{ tag: plan.tag, explicit: true }] : [];
   // The source's tags come with the image only when this run copied the image itself.
   if (plan.method === 'copy' && plan.source && tally.copied.some((c) => c.digest === digest)) {
@@ -338,12 +342,11 @@ async function restoreTags(run: RunContext, plan: RestorePlan, tally: RestoreTal
     for (const tag of there.images[0]?.tags ?? []) if (!wanted.some((w) => w.tag === tag)) wanted.push({ tag, explicit: false });
   }
   for (const { tag, explicit } of wanted) {
-    const got = await run.calls.read('ecr:DescribeImages', () => ecr.describeImages(target.registryId, target.repository, [{ tag }]));
-    const holder = got.images[0];
-    if (holder?.digest === digest) continue;
-    if (holder) {
+    const holder = await tagHolder(run, target, tag);
+    if (holder === digest) continue;
+    if (holder !== undefined) {
       // Never moved off another image (the plan refused --tag in that case; someone took it since).
-      tally.notes.push(`Tag ${tag} ${explicit ? 'was taken meanwhile and ' : ''}now names ${shortDigest(holder.digest)}, so it was left there; the restored image is reachable by its digest.`);
+      tally.notes.push(`Tag ${tag} ${explicit ? 'was taken meanwhile and ' : ''}now names ${shortDigest(holder)}, so it was left there; the restored image is reachable by its digest.`);
       continue;
     }
     await run.calls.mutate('ecr:PutImage', () => run.deps.restore.copyImage(target, target, digest, { tag, signal: run.ctx.signal }));
